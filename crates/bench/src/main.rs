@@ -1,0 +1,165 @@
+//! Townhall's benchmark harness: `cargo xtask bench` (or `--quick` for small data).
+//!
+//! Prints each figure next to its target from DESIGN.md. Figures are for the machine the
+//! command ran on; targets are met here, never enforced by timed tests.
+
+#![allow(clippy::print_stdout, reason = "a benchmark prints its figures")]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, bail};
+use townhall_bench::corpus::{Corpus, search_queries};
+use townhall_bench::fixture;
+use townhall_core::{Clock, QuestionFilter, SystemClock};
+use townhall_domain::{Role, TopicId};
+
+/// Sizes of one run.
+struct Sizes {
+    captures: usize,
+    search_rows: usize,
+    search_rounds: usize,
+}
+
+fn main() -> Result<()> {
+    let quick = match std::env::args().nth(1).as_deref() {
+        None => false,
+        Some("--quick") => true,
+        Some(other) => bail!("unknown argument `{other}`; usage: townhall-bench [--quick]"),
+    };
+    let sizes = if quick {
+        Sizes {
+            captures: 300,
+            search_rows: 10_000,
+            search_rounds: 5,
+        }
+    } else {
+        Sizes {
+            captures: 2_000,
+            search_rows: 100_000,
+            search_rounds: 30,
+        }
+    };
+    println!(
+        "Townhall benchmarks{} — {} cores",
+        if quick { " (quick)" } else { "" },
+        cores()
+    );
+    println!("{:<52} {:>12} {:>12}  target", "measure", "p50", "p99/p95");
+    capture_latency(&sizes)?;
+    search_latency(&sizes)?;
+    Ok(())
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// The `q`-quantile of sorted durations.
+fn quantile(sorted: &[Duration], q: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let index = ((sorted.len() - 1) as f64 * q).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1e3)
+}
+
+/// One capture at a time into a replica with `synchronous=FULL`, as a recorder saves.
+fn capture_latency(sizes: &Sizes) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let identity = fixture::identity(Role::Secretariat, 1, 1);
+    let mut replica = fixture::open_enrolled(
+        &dir.path().join("capture.sqlite3"),
+        &identity,
+        clock.clone(),
+    )?;
+    let province = fixture::setup_province(&mut replica, clock.now(), 1)?;
+    let topics: Vec<TopicId> = replica.topics(false)?.into_iter().map(|t| t.id).collect();
+    let mut corpus = Corpus::new(1);
+    let mut samples = Vec::with_capacity(sizes.captures);
+    for _ in 0..sizes.captures {
+        let input = fixture::capture_input(province.dialogues[0], &corpus.question(), &topics);
+        let started = Instant::now();
+        replica.capture(&input)?;
+        samples.push(started.elapsed());
+    }
+    samples.sort();
+    println!(
+        "{:<52} {:>12} {:>12}  p99 < 10 ms",
+        format!("capture, durable (FULL sync), n={}", sizes.captures),
+        ms(quantile(&samples, 0.5)),
+        ms(quantile(&samples, 0.99)),
+    );
+    Ok(())
+}
+
+/// Diacritic-insensitive search over a replica of generated Vietnamese questions.
+fn search_latency(sizes: &Sizes) -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let identity = fixture::identity(Role::Secretariat, 2, 2);
+    let mut replica =
+        fixture::open_enrolled(&dir.path().join("search.sqlite3"), &identity, clock.clone())?;
+    let province = fixture::setup_province(&mut replica, clock.now(), 4)?;
+    let topics: Vec<TopicId> = replica.topics(false)?.into_iter().map(|t| t.id).collect();
+    let mut corpus = Corpus::new(2);
+    let started = Instant::now();
+    let batch = 5_000;
+    let mut loaded = 0;
+    while loaded < sizes.search_rows {
+        let n = batch.min(sizes.search_rows - loaded);
+        let inputs: Vec<_> = (0..n)
+            .map(|i| {
+                let dialogue = province.dialogues[(loaded + i) % province.dialogues.len()];
+                fixture::capture_input(dialogue, &corpus.question(), &topics)
+            })
+            .collect();
+        replica.capture_all(&inputs)?;
+        loaded += n;
+    }
+    let load = started.elapsed();
+    println!(
+        "{:<52} {:>12} {:>12}",
+        format!("load {} questions (batches of {batch})", sizes.search_rows),
+        format!("{:.1} s", load.as_secs_f64()),
+        format!("{:.0}/s", sizes.search_rows as f64 / load.as_secs_f64()),
+    );
+    let filter = QuestionFilter::default();
+    let mut samples = Vec::new();
+    let mut hits = 0usize;
+    for _ in 0..sizes.search_rounds {
+        for query in search_queries() {
+            let started = Instant::now();
+            let found = replica.search(query, &filter, 20)?;
+            samples.push(started.elapsed());
+            hits += found.len();
+        }
+    }
+    samples.sort();
+    println!(
+        "{:<52} {:>12} {:>12}  p95 < 20 ms",
+        format!(
+            "search top 20 over {} ({} queries)",
+            sizes.search_rows,
+            samples.len()
+        ),
+        ms(quantile(&samples, 0.5)),
+        ms(quantile(&samples, 0.95)),
+    );
+    println!(
+        "{:<52} {:>12}",
+        "  slowest query",
+        ms(quantile(&samples, 1.0))
+    );
+    if hits == 0 {
+        bail!("no query found anything: the corpus or the index is broken");
+    }
+    Ok(())
+}

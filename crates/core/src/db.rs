@@ -1,0 +1,196 @@
+//! Opening the SQLite file and bringing its schema up to date.
+//!
+//! Durability comes first: WAL with `synchronous=FULL`, so a write that returned has reached
+//! the disk and survives a crash or power loss; foreign keys on; a busy timeout so a second
+//! connection (the sync task) waits instead of failing.
+//!
+//! Migrations are append-only: each is applied once, in order, in its own transaction, and the
+//! schema version is `PRAGMA user_version`. Never edit a migration that has shipped; add one.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::functions::FunctionFlags;
+use rusqlite::{Connection, OpenFlags};
+
+use crate::error::{ReplicaError, Result};
+use crate::search::fold;
+
+/// The migrations, in order. Index + 1 is the schema version each one produces.
+pub(crate) const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_replica.sql"),
+    include_str!("../migrations/0002_search.sql"),
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Opens (creating if needed) the database at `path`, without migrating it.
+pub(crate) fn connect(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    conn.pragma_update(None, "trusted_schema", false)?;
+    conn.set_prepared_statement_cache_capacity(64);
+    register_functions(&conn)?;
+    Ok(conn)
+}
+
+/// SQL functions the schema and queries use.
+fn register_functions(conn: &Connection) -> Result<()> {
+    conn.create_scalar_function(
+        "townhall_fold",
+        1,
+        FunctionFlags::SQLITE_UTF8
+            | FunctionFlags::SQLITE_DETERMINISTIC
+            | FunctionFlags::SQLITE_INNOCUOUS,
+        |ctx| {
+            let text: Option<String> = ctx.get(0)?;
+            Ok(text.map(|t| fold::fold(&t)))
+        },
+    )?;
+    Ok(())
+}
+
+/// The schema version of an open database.
+pub(crate) fn schema_version(conn: &Connection) -> Result<i64> {
+    Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
+}
+
+/// Applies every migration after the database's version, up to `target`.
+pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
+    let found = schema_version(conn)?;
+    if found > SCHEMA_VERSION {
+        return Err(ReplicaError::NewerSchema {
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    for version in (found + 1)..=target.min(SCHEMA_VERSION) {
+        let tx = conn.transaction()?;
+        let sql = MIGRATIONS[(version - 1) as usize];
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Opens the database at `path` and migrates it to the newest schema.
+pub(crate) fn open(path: &Path) -> Result<Connection> {
+    let mut conn = connect(path)?;
+    migrate_to(&mut conn, SCHEMA_VERSION)?;
+    Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pragmas_are_durable() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open(&dir.path().join("r.sqlite3")).unwrap();
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        let sync: i64 = conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
+        let fk: i64 = conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
+        assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
+        assert_eq!(schema_version(&conn).unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.sqlite3");
+        {
+            let conn = open(&path).unwrap();
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+                .unwrap();
+        }
+        let err = open(&path).unwrap_err();
+        assert_eq!(err.code(), "newer_schema");
+        let conn = connect(&path).unwrap();
+        assert_eq!(schema_version(&conn).unwrap(), SCHEMA_VERSION + 1);
+    }
+
+    #[test]
+    fn a_first_schema_database_with_data_migrates_without_loss() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite3");
+        {
+            let mut conn = connect(&path).unwrap();
+            migrate_to(&mut conn, 1).unwrap();
+            assert_eq!(schema_version(&conn).unwrap(), 1);
+            conn.execute_batch(
+                "INSERT INTO localities VALUES ('l1', 'Xã Bắc Bình', 'commune', NULL);
+                 INSERT INTO dialogues VALUES ('d1', 'Đối thoại', 'commune', 'l1', '', '', '2026-01-01T00:00:00+00:00',
+                     '', '', NULL, NULL, 'k', 'open', 0);
+                 INSERT INTO questions (id, dialogue, number_letter, number_counter, kind, source, content, text_stamp,
+                     citizen_name, citizen_stamp, captured_by, captured_at, status)
+                 VALUES ('q1', 'd1', 'B', 1, 'petition', 'in_hall', 'Đường liên thôn hư hỏng', 'k', 'Nguyễn Văn An', 'k',
+                         'dev', '2026-01-01T01:00:00+00:00', 'received'),
+                        ('q2', 'd1', 'B', 2, 'question', 'in_hall', 'Học phí năm học mới', 'k', NULL, 'k',
+                         'dev', '2026-01-01T01:05:00+00:00', 'received');
+                 INSERT INTO answers VALUES ('a1', 'q2', 'on_site', 'Chủ tịch', NULL, 'Giữ nguyên', NULL, NULL, 'k',
+                     '2026-01-01T01:06:00+00:00');
+                 INSERT INTO outbox (mutation_id, kind, entity_id, body, created_at)
+                 VALUES ('m1', 'capture_question', 'q1', '{}', '2026-01-01T01:00:00+00:00');",
+            )
+            .unwrap();
+        }
+        let conn = open(&path).unwrap();
+        assert_eq!(schema_version(&conn).unwrap(), SCHEMA_VERSION);
+        let count = |table: &str| -> i64 {
+            conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(
+            [
+                count("localities"),
+                count("dialogues"),
+                count("questions"),
+                count("answers"),
+                count("outbox")
+            ],
+            [1, 1, 2, 1, 1]
+        );
+        let content: String = conn
+            .query_row("SELECT content FROM questions WHERE id = 'q1'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(content, "Đường liên thôn hư hỏng");
+        // The search index was built for rows that existed before it.
+        let found = |query: &str| -> Vec<String> {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT q.id FROM question_search s JOIN questions q ON q.local_seq = s.rowid
+                     WHERE question_search MATCH ?1 ORDER BY q.id",
+                )
+                .unwrap();
+            stmt.query_map([query], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        assert_eq!(found("duong"), ["q1"]);
+        assert_eq!(found("nguyen"), ["q1"]);
+        assert_eq!(found("b*"), ["q1", "q2"]);
+        let integrity: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(integrity, "ok");
+    }
+}

@@ -1,0 +1,34 @@
+//! Townhall's local replica: the SQLite file on each tablet and laptop, and the one API the app
+//! calls.
+//!
+//! A recorder in a hall with no network captures questions into [`Replica`]; every write
+//! changes the record and appends its mutation to the outbox in one durable transaction, so
+//! what the screen calls saved survives a crash. All reads come from the replica, so the app
+//! works the same with or without a network.
+//!
+//! - [`Replica`]: open, enrol, write (capture, answer, assign, change status, merge duplicates).
+//! - [`query`]: dialogues, filtered and paged question lists, one question's full story.
+//! - [`search`]: diacritic-insensitive search ranked by relevance, with snippets.
+//! - [`clock`]: where time comes from ([`SystemClock`] or, in tests, [`ManualClock`]).
+
+mod apply;
+pub mod clock;
+mod db;
+mod error;
+pub mod query;
+pub mod reference;
+mod replica;
+pub mod search;
+pub mod seed;
+mod stamp;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use db::SCHEMA_VERSION;
+pub use error::{ReplicaError, Result};
+pub use query::{
+    AssignmentView, DialogueSummary, HistoryEntry, Page, QuestionDetail, QuestionFilter,
+    QuestionList, QuestionRow, QuestionSort, SearchHit, StatusCount,
+};
+pub use replica::{
+    CaptureInput, Captured, DeviceIdentity, OnSiteAnswerInput, OutboxEntry, Replica,
+};

@@ -1,0 +1,638 @@
+//! The reads the UI needs, all from the local replica, so the app works the same offline.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use rusqlite::types::ToSql;
+use rusqlite::{OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+use townhall_domain::permissions::{self, Action, Scope};
+use townhall_domain::{
+    Agency, AgencyId, Answer, AnswerBody, Citizen, DeviceId, Dialogue, DialogueDetails, DialogueId,
+    DocumentRef, Level, Locality, LocalityId, QuestionId, QuestionKind, QuestionSource,
+    QuestionStatus, StatusEvent, Topic, TopicId, status,
+};
+
+use crate::error::{ReplicaError, Result};
+use crate::replica::{DeviceIdentity, Replica, load_identity};
+use crate::search::{Snippet, fold};
+use crate::stamp::{get, get_opt, parse_stamp_key};
+
+/// Which questions to list. Empty fields do not filter.
+#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+pub struct QuestionFilter {
+    /// Only this dialogue's questions.
+    pub dialogue: Option<DialogueId>,
+    /// Only questions in one of these statuses.
+    pub statuses: Vec<QuestionStatus>,
+    /// Only this topic.
+    pub topic: Option<TopicId>,
+    /// Only this kind.
+    pub kind: Option<QuestionKind>,
+    /// Only questions currently assigned to this agency.
+    pub agency: Option<AgencyId>,
+    /// Only questions assigned, past their due date and not answered.
+    pub overdue: bool,
+    /// Include duplicates merged into other questions (hidden by default).
+    pub include_merged: bool,
+}
+
+/// How to order a list of questions.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionSort {
+    /// Most recently captured first.
+    #[default]
+    Newest,
+    /// Captured first, first.
+    Oldest,
+    /// By display number: device letter, then counter.
+    Number,
+    /// Earliest due date first; questions without one last.
+    DueDate,
+}
+
+/// A page of a list.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Page {
+    /// Rows to skip.
+    pub offset: u32,
+    /// Rows to return, at most [`Page::MAX_LIMIT`].
+    pub limit: u32,
+}
+
+impl Page {
+    /// The most rows one page returns.
+    pub const MAX_LIMIT: u32 = 500;
+
+    /// The first page of `limit` rows.
+    pub const fn first(limit: u32) -> Self {
+        Self { offset: 0, limit }
+    }
+}
+
+/// A question as a list shows it.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct QuestionRow {
+    /// Its id.
+    pub id: QuestionId,
+    /// Its dialogue.
+    pub dialogue: DialogueId,
+    /// Its display number, e.g. `B-017`.
+    pub number: String,
+    /// Its kind.
+    pub kind: QuestionKind,
+    /// How it reached the dialogue.
+    pub source: QuestionSource,
+    /// Its topic.
+    pub topic: Option<TopicId>,
+    /// Its topic's name.
+    pub topic_name: Option<String>,
+    /// What the citizen raised.
+    pub content: String,
+    /// Who raised it; `None` when this device's role may not see citizens' details.
+    pub citizen: Option<Citizen>,
+    /// The device that captured it.
+    pub captured_by: DeviceId,
+    /// When it was captured.
+    pub captured_at: DateTime<FixedOffset>,
+    /// Its status.
+    pub status: QuestionStatus,
+    /// The question it was merged into, for a duplicate.
+    pub merged_into: Option<QuestionId>,
+    /// The agency it is assigned to.
+    pub agency: Option<AgencyId>,
+    /// That agency's short name.
+    pub agency_name: Option<String>,
+    /// When the written answer is due.
+    pub due_on: Option<NaiveDate>,
+    /// Assigned, past its due date and not answered.
+    pub overdue: bool,
+    /// Edits made without seeing each other wait for review.
+    pub conflict: bool,
+}
+
+/// How many questions are in one status.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct StatusCount {
+    /// The status.
+    pub status: QuestionStatus,
+    /// How many questions.
+    pub count: u64,
+}
+
+/// One page of questions, with the totals the list header shows.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct QuestionList {
+    /// The page's rows.
+    pub rows: Vec<QuestionRow>,
+    /// How many questions match, across all pages.
+    pub total: u64,
+    /// How many match in each status, ignoring the status filter, for the filter chips.
+    pub by_status: Vec<StatusCount>,
+}
+
+/// A search result: the question and where it matched.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct SearchHit {
+    /// The question.
+    pub row: QuestionRow,
+    /// The best matching passage, with matched words marked.
+    pub snippet: Snippet,
+}
+
+/// An assignment as the detail view shows it.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct AssignmentView {
+    /// Its id.
+    pub id: townhall_domain::AssignmentId,
+    /// The agency.
+    pub agency: AgencyId,
+    /// The agency's name.
+    pub agency_name: String,
+    /// When the answer is due.
+    pub due_on: NaiveDate,
+    /// Instructions.
+    pub instructions: String,
+    /// Who assigned it.
+    pub assigned_by: townhall_domain::UserId,
+    /// When.
+    pub assigned_at: DateTime<FixedOffset>,
+}
+
+/// A value a field group held before, or one that lost a merge.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// Which kind of record: `question`, `answer`, `assignment`, `dialogue`.
+    pub record_kind: String,
+    /// The record's id.
+    pub record_id: String,
+    /// Which field group: `text`, `citizen`, `body`, `terms`, `details`.
+    pub field_group: String,
+    /// The value, as JSON.
+    pub value: serde_json::Value,
+    /// The device that wrote it.
+    pub device: Option<DeviceId>,
+    /// Why it is here: `superseded` by a later edit, or `lost_merge` to a concurrent one.
+    pub reason: String,
+    /// Written without seeing the value that replaced it: a conflict to review.
+    pub concurrent: bool,
+}
+
+/// Everything about one question.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct QuestionDetail {
+    /// The question.
+    pub question: QuestionRow,
+    /// Its answers, oldest first.
+    pub answers: Vec<Answer>,
+    /// Its assignments, oldest first; the last one is current.
+    pub assignments: Vec<AssignmentView>,
+    /// Its status changes, oldest first.
+    pub status_events: Vec<StatusEvent>,
+    /// Earlier values and values that lost a merge, for it and its answers and assignments.
+    pub history: Vec<HistoryEntry>,
+    /// The statuses this device's role may move it to now.
+    pub next_statuses: Vec<QuestionStatus>,
+}
+
+/// A dialogue with its counts, as the dialogue list shows it.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct DialogueSummary {
+    /// The dialogue.
+    pub dialogue: Dialogue,
+    /// Its locality's name.
+    pub locality_name: String,
+    /// Questions captured (duplicates not counted).
+    pub questions: u64,
+    /// Questions still waiting for something.
+    pub open: u64,
+    /// Questions past their due date.
+    pub overdue: u64,
+}
+
+const QUESTION_COLUMNS: &str =
+    "q.id, q.dialogue, q.number_letter, q.number_counter, q.kind, q.source,
+    q.topic, t.name, q.content, q.citizen_name, q.citizen_locality, q.citizen_phone, q.captured_by,
+    q.captured_at, q.status, q.merged_into, q.agency, a.short_name, q.due_on, q.conflict";
+
+const QUESTION_JOINS: &str =
+    "LEFT JOIN topics t ON t.id = q.topic LEFT JOIN agencies a ON a.id = q.agency";
+
+impl Replica {
+    /// Every dialogue, latest first, with its question counts.
+    pub fn dialogues(&self) -> Result<Vec<DialogueSummary>> {
+        let today = self.clock().today().to_string();
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT d.id, d.title, d.level, d.locality, d.audience, d.venue, d.starts_at, d.hosts,
+                    d.coordinating_bodies, d.plan_issued_on, d.attendee_count, d.status,
+                    coalesce(l.name, ''),
+                    (SELECT count(*) FROM questions q WHERE q.dialogue = d.id AND q.status <> 'merged'),
+                    (SELECT count(*) FROM questions q WHERE q.dialogue = d.id
+                        AND q.status NOT IN ('answered_on_site', 'resolved', 'merged')),
+                    (SELECT count(*) FROM questions q WHERE q.dialogue = d.id
+                        AND q.status = 'assigned' AND q.due_on < ?1)
+             FROM dialogues d LEFT JOIN localities l ON l.id = d.locality
+             ORDER BY d.starts_at DESC, d.id",
+        )?;
+        let rows = stmt.query_map(params![today], |r| {
+            let starts_at: DateTime<FixedOffset> = get(r, 6)?;
+            Ok(DialogueSummary {
+                dialogue: Dialogue {
+                    id: get(r, 0)?,
+                    details: DialogueDetails {
+                        title: r.get(1)?,
+                        level: get(r, 2)?,
+                        locality: get(r, 3)?,
+                        audience: r.get(4)?,
+                        venue: r.get(5)?,
+                        starts_at: starts_at.to_utc(),
+                        hosts: r.get(7)?,
+                        coordinating_bodies: r.get(8)?,
+                        plan_issued_on: get_opt(r, 9)?,
+                        attendee_count: r.get(10)?,
+                    },
+                    status: get(r, 11)?,
+                },
+                locality_name: r.get(12)?,
+                questions: r.get(13)?,
+                open: r.get(14)?,
+                overdue: r.get(15)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// One page of questions matching `filter`, ordered by `sort`.
+    pub fn questions(
+        &self,
+        filter: &QuestionFilter,
+        sort: QuestionSort,
+        page: Page,
+    ) -> Result<QuestionList> {
+        let identity = load_identity(self.conn())?;
+        let today = self.clock().today();
+        let (where_sql, args) = filter_sql(filter, today, true);
+        let order = match sort {
+            QuestionSort::Newest => "q.captured_at DESC, q.id DESC",
+            QuestionSort::Oldest => "q.captured_at, q.id",
+            QuestionSort::Number => "q.number_letter, q.number_counter",
+            QuestionSort::DueDate => "q.due_on IS NULL, q.due_on, q.captured_at",
+        };
+        let sql = format!(
+            "SELECT {QUESTION_COLUMNS} FROM questions q {QUESTION_JOINS} WHERE {where_sql}
+             ORDER BY {order} LIMIT {} OFFSET {}",
+            page.limit.min(Page::MAX_LIMIT),
+            page.offset
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                question_row(r, today, identity.as_ref())
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let total: u64 = self.conn().query_row(
+            &format!("SELECT count(*) FROM questions q WHERE {where_sql}"),
+            rusqlite::params_from_iter(args.iter()),
+            |r| r.get(0),
+        )?;
+        let (where_all, args_all) = filter_sql(filter, today, false);
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT q.status, count(*) FROM questions q WHERE {where_all} GROUP BY q.status"
+        ))?;
+        let by_status = stmt
+            .query_map(rusqlite::params_from_iter(args_all.iter()), |r| {
+                Ok(StatusCount {
+                    status: get(r, 0)?,
+                    count: r.get(1)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(QuestionList {
+            rows,
+            total,
+            by_status,
+        })
+    }
+
+    /// Searches questions ignoring case and Vietnamese diacritics, best match first.
+    ///
+    /// Matches words that start with each typed word, in the content, the display number and the
+    /// citizen's name and locality. An empty query (or one with no letters or digits) finds nothing.
+    pub fn search(
+        &self,
+        query: &str,
+        filter: &QuestionFilter,
+        limit: u32,
+    ) -> Result<Vec<SearchHit>> {
+        let Some(expression) = fold::fts_match_expression(query) else {
+            return Ok(Vec::new());
+        };
+        let terms = fold::query_terms(query);
+        let identity = load_identity(self.conn())?;
+        let today = self.clock().today();
+        let (where_sql, mut args) = filter_sql(filter, today, true);
+        args.insert(0, Box::new(expression));
+        // Placeholders in `where_sql` are numbered from 1; shift them past the MATCH argument.
+        let where_sql = shift_placeholders(&where_sql, 1);
+        let sql = format!(
+            "SELECT {QUESTION_COLUMNS} FROM question_search s
+               JOIN questions q ON q.local_seq = s.rowid {QUESTION_JOINS}
+             WHERE question_search MATCH ?1 AND {where_sql}
+             ORDER BY bm25(question_search, 4.0, 1.0, 2.0), q.captured_at DESC
+             LIMIT {}",
+            limit.min(Page::MAX_LIMIT)
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+                question_row(r, today, identity.as_ref())
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(rows
+            .into_iter()
+            .map(|row| {
+                let snippet = fold::snippet(&row.content, &terms, 160);
+                SearchHit { row, snippet }
+            })
+            .collect())
+    }
+
+    /// Everything about one question: answers, assignments, status history and earlier values.
+    pub fn question(&self, id: QuestionId) -> Result<QuestionDetail> {
+        let identity = load_identity(self.conn())?;
+        let today = self.clock().today();
+        let conn = self.conn();
+        let question = conn
+            .query_row(
+                &format!(
+                    "SELECT {QUESTION_COLUMNS} FROM questions q {QUESTION_JOINS} WHERE q.id = ?1"
+                ),
+                params![id.to_string()],
+                |r| question_row(r, today, identity.as_ref()),
+            )
+            .optional()?
+            .ok_or_else(|| ReplicaError::not_found("question", id))?;
+        let id_text = id.to_string();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, question, mode, answered_by, agency, content, document_number, document_date, recorded_at
+             FROM answers WHERE question = ?1 ORDER BY recorded_at, id",
+        )?;
+        let answers = stmt
+            .query_map(params![id_text], |r| {
+                let number: Option<String> = r.get(6)?;
+                let date: Option<NaiveDate> = get_opt(r, 7)?;
+                let recorded_at: DateTime<FixedOffset> = get(r, 8)?;
+                Ok(Answer {
+                    id: get(r, 0)?,
+                    question: get(r, 1)?,
+                    body: AnswerBody {
+                        mode: get(r, 2)?,
+                        answered_by: r.get(3)?,
+                        agency: get_opt(r, 4)?,
+                        content: r.get(5)?,
+                        document: number
+                            .zip(date)
+                            .map(|(number, date)| DocumentRef { number, date }),
+                    },
+                    recorded_at: recorded_at.to_utc(),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT s.id, s.agency, coalesce(a.name, ''), s.due_on, s.instructions, s.assigned_by, s.assigned_at
+             FROM assignments s LEFT JOIN agencies a ON a.id = s.agency
+             WHERE s.question = ?1 ORDER BY s.assigned_at, s.id",
+        )?;
+        let assignments = stmt
+            .query_map(params![id_text], |r| {
+                Ok(AssignmentView {
+                    id: get(r, 0)?,
+                    agency: get(r, 1)?,
+                    agency_name: r.get(2)?,
+                    due_on: get(r, 3)?,
+                    instructions: r.get(4)?,
+                    assigned_by: get(r, 5)?,
+                    assigned_at: get(r, 6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, question, from_status, to_status, actor, role, note, at
+             FROM status_events WHERE question = ?1 ORDER BY at, id",
+        )?;
+        let status_events = stmt
+            .query_map(params![id_text], |r| {
+                let at: DateTime<FixedOffset> = get(r, 7)?;
+                Ok(StatusEvent {
+                    id: get(r, 0)?,
+                    question: get(r, 1)?,
+                    from: get(r, 2)?,
+                    to: get(r, 3)?,
+                    actor: get(r, 4)?,
+                    role: get(r, 5)?,
+                    note: r.get(6)?,
+                    at: at.to_utc(),
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT record_kind, record_id, field_group, value, stamp, reason, concurrent FROM history
+             WHERE record_id = ?1
+                OR record_id IN (SELECT id FROM answers WHERE question = ?1)
+                OR record_id IN (SELECT id FROM assignments WHERE question = ?1)
+             ORDER BY seq",
+        )?;
+        let history = stmt
+            .query_map(params![id_text], |r| {
+                let value: String = r.get(3)?;
+                let stamp: String = r.get(4)?;
+                Ok(HistoryEntry {
+                    record_kind: r.get(0)?,
+                    record_id: r.get(1)?,
+                    field_group: r.get(2)?,
+                    value: serde_json::from_str(&value).unwrap_or(serde_json::Value::String(value)),
+                    device: parse_stamp_key(&stamp).map(|s| s.device),
+                    reason: r.get(5)?,
+                    concurrent: r.get(6)?,
+                })
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let next_statuses = identity
+            .map(|i| status::next_statuses(question.status, i.role))
+            .unwrap_or_default();
+        Ok(QuestionDetail {
+            question,
+            answers,
+            assignments,
+            status_events,
+            history,
+            next_statuses,
+        })
+    }
+
+    /// The topics, in their display order; archived ones only when asked for.
+    pub fn topics(&self, include_archived: bool) -> Result<Vec<Topic>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, name, archived FROM topics WHERE archived = 0 OR ?1 ORDER BY position, name",
+        )?;
+        let rows = stmt.query_map(params![include_archived], |r| {
+            Ok(Topic {
+                id: get(r, 0)?,
+                name: r.get(1)?,
+                archived: r.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The agencies by name; archived ones only when asked for.
+    pub fn agencies(&self, include_archived: bool) -> Result<Vec<Agency>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, name, short_name, archived FROM agencies WHERE archived = 0 OR ?1 ORDER BY name",
+        )?;
+        let rows = stmt.query_map(params![include_archived], |r| {
+            Ok(Agency {
+                id: get(r, 0)?,
+                name: r.get(1)?,
+                short_name: r.get(2)?,
+                archived: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The localities, provinces first, then by name.
+    pub fn localities(&self) -> Result<Vec<Locality>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, name, level, parent FROM localities
+             ORDER BY CASE level WHEN 'province' THEN 0 WHEN 'district' THEN 1 ELSE 2 END, name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(Locality {
+                id: get::<LocalityId>(r, 0)?,
+                name: r.get(1)?,
+                level: get::<Level>(r, 2)?,
+                parent: get_opt(r, 3)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// The WHERE clause and its arguments for a filter; `with_status` false leaves out the status
+/// filter (for per-status counts).
+fn filter_sql(
+    filter: &QuestionFilter,
+    today: NaiveDate,
+    with_status: bool,
+) -> (String, Vec<Box<dyn ToSql>>) {
+    let mut clauses = vec!["1".to_owned()];
+    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+    let mut arg = |clause: &str, value: Box<dyn ToSql>, clauses: &mut Vec<String>| {
+        args.push(value);
+        clauses.push(clause.replace('?', &format!("?{}", args.len())));
+    };
+    if let Some(d) = filter.dialogue {
+        arg("q.dialogue = ?", Box::new(d.to_string()), &mut clauses);
+    }
+    if let Some(t) = filter.topic {
+        arg("q.topic = ?", Box::new(t.to_string()), &mut clauses);
+    }
+    if let Some(k) = filter.kind {
+        arg("q.kind = ?", Box::new(k.as_str()), &mut clauses);
+    }
+    if let Some(a) = filter.agency {
+        arg("q.agency = ?", Box::new(a.to_string()), &mut clauses);
+    }
+    if filter.overdue {
+        arg(
+            "q.status = 'assigned' AND q.due_on < ?",
+            Box::new(today.to_string()),
+            &mut clauses,
+        );
+    }
+    // Duplicates are hidden unless asked for, by the flag or by filtering on `merged` itself.
+    let asked_for_merged = with_status && filter.statuses.contains(&QuestionStatus::Merged);
+    if !filter.include_merged && !asked_for_merged {
+        clauses.push("q.status <> 'merged'".to_owned());
+    }
+    if with_status && !filter.statuses.is_empty() {
+        // Statuses are enum spellings, never user text, so they are inlined.
+        let list: Vec<_> = filter
+            .statuses
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        clauses.push(format!("q.status IN ({})", list.join(", ")));
+    }
+    (clauses.join(" AND "), args)
+}
+
+/// Renumbers `?N` placeholders by `by`, for a clause placed after other arguments.
+fn shift_placeholders(sql: &str, by: usize) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '?' {
+            let mut digits = String::new();
+            while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                digits.push(*d);
+                chars.next();
+            }
+            if let Ok(n) = digits.parse::<usize>() {
+                out.push_str(&(n + by).to_string());
+            }
+        }
+    }
+    out
+}
+
+fn question_row(
+    r: &Row<'_>,
+    today: NaiveDate,
+    identity: Option<&DeviceIdentity>,
+) -> rusqlite::Result<QuestionRow> {
+    let letter: String = r.get(2)?;
+    let counter: u32 = r.get(3)?;
+    let name: Option<String> = r.get(9)?;
+    let captured_by: DeviceId = get(r, 12)?;
+    let status: QuestionStatus = get(r, 14)?;
+    let agency: Option<AgencyId> = get_opt(r, 16)?;
+    let due_on: Option<NaiveDate> = get_opt(r, 18)?;
+    let citizen = match name {
+        None => Citizen::Anonymous,
+        Some(name) => Citizen::Named {
+            name,
+            locality: r.get(10)?,
+            phone: get_opt(r, 11)?,
+        },
+    };
+    let visible = identity.is_none_or(|i| {
+        let scope = Scope {
+            in_jurisdiction: true,
+            assigned_to_own_agency: agency.is_some() && agency == i.agency,
+            captured_on_own_device: captured_by == i.device,
+        };
+        permissions::authorize(i.role, Action::SeeCitizenDetails, scope).is_ok()
+    });
+    Ok(QuestionRow {
+        id: get(r, 0)?,
+        dialogue: get(r, 1)?,
+        number: format!("{letter}-{counter:03}"),
+        kind: get(r, 4)?,
+        source: get(r, 5)?,
+        topic: get_opt(r, 6)?,
+        topic_name: r.get(7)?,
+        content: r.get(8)?,
+        citizen: (visible || citizen == Citizen::Anonymous).then_some(citizen),
+        captured_by,
+        captured_at: get(r, 13)?,
+        status,
+        merged_into: get_opt(r, 15)?,
+        agency,
+        agency_name: r.get(17)?,
+        due_on,
+        overdue: status == QuestionStatus::Assigned && due_on.is_some_and(|d| d < today),
+        conflict: r.get(19)?,
+    })
+}

@@ -1,0 +1,285 @@
+//! The mutations a device records in its outbox and pushes to the server.
+//!
+//! A mutation is one intent ("capture this question", "assign it to this agency") with the
+//! device's clock stamp. The device applies it to its replica and appends it to its outbox in
+//! one transaction; the server applies it again with the same rules, in its own order.
+//! Creating mutations carry the whole record so a replay on any replica gives the same record.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::hlc::{Hlc, Stamp};
+use crate::ids::{
+    AnswerId, AssignmentId, DeviceId, DialogueId, MutationId, QuestionId, StatusEventId,
+};
+use crate::permissions::Action;
+use crate::records::{
+    Agency, AnswerBody, AssignmentTerms, Citizen, DialogueDetails, DialogueStatus, DisplayNumber,
+    Locality, QuestionStatus, QuestionText, Topic,
+};
+
+/// One change made on a device, as it travels in the outbox and over the wire.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Mutation {
+    /// Unique across all devices; lets the server recognise a resend.
+    pub id: MutationId,
+    /// The device that made it.
+    pub device: DeviceId,
+    /// The device's clock when it made it.
+    pub hlc: Hlc,
+    /// What changed.
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+impl Mutation {
+    /// The stamp that orders this mutation's field groups against others.
+    pub fn stamp(&self) -> Stamp {
+        Stamp {
+            hlc: self.hlc,
+            device: self.device,
+        }
+    }
+}
+
+/// What a mutation changes. On the wire: `{"kind": "...", "fields": {...}}`.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "fields", rename_all = "snake_case")]
+pub enum Change {
+    /// A new dialogue.
+    CreateDialogue {
+        /// Its id.
+        id: DialogueId,
+        /// Its details.
+        details: DialogueDetails,
+    },
+    /// New details for a dialogue (the whole group).
+    EditDialogue {
+        /// The dialogue.
+        id: DialogueId,
+        /// Its new details.
+        details: DialogueDetails,
+        /// The version the editor saw; a different current version means the edits were concurrent.
+        base: Option<Stamp>,
+    },
+    /// A dialogue moves on in its life.
+    SetDialogueStatus {
+        /// The dialogue.
+        id: DialogueId,
+        /// The new status.
+        to: DialogueStatus,
+    },
+    /// A question captured in the hall.
+    CaptureQuestion {
+        /// Its id.
+        id: QuestionId,
+        /// The dialogue.
+        dialogue: DialogueId,
+        /// Its display number, e.g. `B-017`.
+        number: DisplayNumber,
+        /// What was raised.
+        text: QuestionText,
+        /// Who raised it.
+        citizen: Citizen,
+        /// When (device time).
+        captured_at: DateTime<Utc>,
+    },
+    /// New text for a question (the whole group).
+    EditQuestionText {
+        /// The question.
+        id: QuestionId,
+        /// Its new text.
+        text: QuestionText,
+        /// The version the editor saw; a different current version means the edits were concurrent.
+        base: Option<Stamp>,
+    },
+    /// New citizen details for a question (the whole group).
+    EditCitizen {
+        /// The question.
+        id: QuestionId,
+        /// The new details.
+        citizen: Citizen,
+        /// The version the editor saw; a different current version means the edits were concurrent.
+        base: Option<Stamp>,
+    },
+    /// An answer, on site or written.
+    AddAnswer {
+        /// Its id.
+        id: AnswerId,
+        /// The question.
+        question: QuestionId,
+        /// The answer.
+        body: AnswerBody,
+        /// When (device time).
+        recorded_at: DateTime<Utc>,
+    },
+    /// A corrected answer (the whole group).
+    EditAnswer {
+        /// The answer.
+        id: AnswerId,
+        /// The corrected body.
+        body: AnswerBody,
+        /// The version the editor saw; a different current version means the edits were concurrent.
+        base: Option<Stamp>,
+    },
+    /// A question assigned to an agency.
+    Assign {
+        /// Its id.
+        id: AssignmentId,
+        /// The question.
+        question: QuestionId,
+        /// Agency, due date, instructions.
+        terms: AssignmentTerms,
+        /// When (device time).
+        assigned_at: DateTime<Utc>,
+    },
+    /// New terms for an assignment (the whole group).
+    EditAssignment {
+        /// The assignment.
+        id: AssignmentId,
+        /// The new terms.
+        terms: AssignmentTerms,
+        /// The version the editor saw; a different current version means the edits were concurrent.
+        base: Option<Stamp>,
+    },
+    /// A status change, checked and ordered by the server.
+    ChangeStatus {
+        /// The status event's id.
+        event: StatusEventId,
+        /// The question.
+        question: QuestionId,
+        /// The status the device saw.
+        from: QuestionStatus,
+        /// The status asked for.
+        to: QuestionStatus,
+        /// Why.
+        note: String,
+        /// When (device time).
+        at: DateTime<Utc>,
+    },
+    /// A duplicate merged into another question.
+    MergeDuplicate {
+        /// The duplicate.
+        question: QuestionId,
+        /// The question it is merged into.
+        into: QuestionId,
+    },
+    /// A topic added or edited.
+    UpsertTopic(Topic),
+    /// An agency added or edited.
+    UpsertAgency(Agency),
+    /// A locality added or edited.
+    UpsertLocality(Locality),
+}
+
+impl Change {
+    /// The stable name of this kind of change, as on the wire.
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::CreateDialogue { .. } => "create_dialogue",
+            Self::EditDialogue { .. } => "edit_dialogue",
+            Self::SetDialogueStatus { .. } => "set_dialogue_status",
+            Self::CaptureQuestion { .. } => "capture_question",
+            Self::EditQuestionText { .. } => "edit_question_text",
+            Self::EditCitizen { .. } => "edit_citizen",
+            Self::AddAnswer { .. } => "add_answer",
+            Self::EditAnswer { .. } => "edit_answer",
+            Self::Assign { .. } => "assign",
+            Self::EditAssignment { .. } => "edit_assignment",
+            Self::ChangeStatus { .. } => "change_status",
+            Self::MergeDuplicate { .. } => "merge_duplicate",
+            Self::UpsertTopic(_) => "upsert_topic",
+            Self::UpsertAgency(_) => "upsert_agency",
+            Self::UpsertLocality(_) => "upsert_locality",
+        }
+    }
+
+    /// The id of the record this change creates or changes.
+    pub fn entity_id(&self) -> Uuid {
+        match self {
+            Self::CreateDialogue { id, .. }
+            | Self::EditDialogue { id, .. }
+            | Self::SetDialogueStatus { id, .. } => id.as_uuid(),
+            Self::CaptureQuestion { id, .. }
+            | Self::EditQuestionText { id, .. }
+            | Self::EditCitizen { id, .. } => id.as_uuid(),
+            Self::MergeDuplicate { question, .. } => question.as_uuid(),
+            Self::AddAnswer { id, .. } | Self::EditAnswer { id, .. } => id.as_uuid(),
+            Self::Assign { id, .. } | Self::EditAssignment { id, .. } => id.as_uuid(),
+            Self::ChangeStatus { event, .. } => event.as_uuid(),
+            Self::UpsertTopic(t) => t.id.as_uuid(),
+            Self::UpsertAgency(a) => a.id.as_uuid(),
+            Self::UpsertLocality(l) => l.id.as_uuid(),
+        }
+    }
+
+    /// The permission this change needs. Which answer action depends on the answer's mode.
+    pub fn action(&self) -> Action {
+        match self {
+            Self::CreateDialogue { .. } => Action::CreateDialogue,
+            Self::EditDialogue { .. } | Self::SetDialogueStatus { .. } => Action::EditDialogue,
+            Self::CaptureQuestion { .. } => Action::CaptureQuestion,
+            Self::EditQuestionText { .. } => Action::EditQuestionText,
+            Self::EditCitizen { .. } => Action::EditCitizen,
+            Self::AddAnswer { body, .. } | Self::EditAnswer { body, .. } => match body.mode {
+                crate::records::AnswerMode::OnSite => Action::AnswerOnSite,
+                crate::records::AnswerMode::Written => Action::AnswerInWriting,
+            },
+            Self::Assign { .. } | Self::EditAssignment { .. } => Action::Assign,
+            Self::ChangeStatus { from, to, .. } => Action::ChangeStatus {
+                from: *from,
+                to: *to,
+            },
+            Self::MergeDuplicate { .. } => Action::MergeDuplicate,
+            Self::UpsertTopic(_) | Self::UpsertAgency(_) | Self::UpsertLocality(_) => {
+                Action::EditReferenceData
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::TopicId;
+
+    #[test]
+    fn wire_shape_is_kind_and_fields() {
+        let topic = Topic {
+            id: TopicId::generate(1, [0; 10]),
+            name: "Đất đai".to_owned(),
+            archived: false,
+        };
+        let mutation = Mutation {
+            id: MutationId::generate(2, [0; 10]),
+            device: DeviceId::generate(3, [0; 10]),
+            hlc: Hlc::new(4, 5),
+            change: Change::UpsertTopic(topic.clone()),
+        };
+        let json = serde_json::to_value(&mutation).unwrap();
+        assert_eq!(json["kind"], "upsert_topic");
+        assert_eq!(json["fields"]["name"], "Đất đai");
+        assert_eq!(json["hlc"], serde_json::json!({"millis": 4, "counter": 5}));
+        let back: Mutation = serde_json::from_value(json).unwrap();
+        assert_eq!(back, mutation);
+        assert_eq!(back.change.kind(), "upsert_topic");
+        assert_eq!(back.change.entity_id(), topic.id.as_uuid());
+    }
+
+    #[test]
+    fn unknown_kinds_are_rejected() {
+        let json = serde_json::json!({
+            "id": MutationId::generate(2, [0; 10]),
+            "device": DeviceId::generate(3, [0; 10]),
+            "hlc": {"millis": 1, "counter": 0},
+            "kind": "drop_table",
+            "fields": {}
+        });
+        let err = serde_json::from_value::<Mutation>(json).unwrap_err();
+        assert!(
+            err.to_string().contains("unknown variant `drop_table`"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,221 @@
+//! Running external programs, each echoed before it starts.
+//!
+//! A developer can copy an echoed command to rerun one step by hand.
+//! A CI log shows exactly what ran.
+
+use std::ffi::{OsStr, OsString};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::{self, Stdio};
+
+use anyhow::{Context, Result, bail};
+
+/// Prints a step's headline, so the steps stand out from the tools' own output.
+pub(crate) fn announce(step: &str) {
+    eprintln!("==> {step}");
+}
+
+/// An external program to run, built up like [`std::process::Command`] but printable.
+#[derive(Debug, Clone)]
+pub(crate) struct Cmd {
+    /// The program, as a name looked up on `PATH` or as a path.
+    program: OsString,
+    /// The arguments, in order.
+    args: Vec<OsString>,
+    /// Environment variables set for this program only.
+    envs: Vec<(OsString, OsString)>,
+    /// The working directory; the caller's when `None`.
+    dir: Option<PathBuf>,
+}
+
+/// What a program printed on standard output, and whether it succeeded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Output {
+    /// Whether the program exited with status 0.
+    pub(crate) success: bool,
+    /// Standard output, decoded lossily: the callers only read ASCII.
+    pub(crate) stdout: String,
+}
+
+impl Cmd {
+    /// Starts describing a run of `program`.
+    pub(crate) fn new(program: impl Into<OsString>) -> Self {
+        Self {
+            program: program.into(),
+            args: Vec::new(),
+            envs: Vec::new(),
+            dir: None,
+        }
+    }
+
+    /// Starts describing a cargo command.
+    ///
+    /// `cargo xtask` sets `CARGO` to the cargo that started it.
+    /// Using it keeps nested builds on the same toolchain when several are installed.
+    pub(crate) fn cargo() -> Self {
+        Self::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+    }
+
+    /// Adds one argument.
+    pub(crate) fn arg(mut self, arg: impl Into<OsString>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Adds several arguments.
+    pub(crate) fn args<I>(mut self, args: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<OsString>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Sets an environment variable for this program only.
+    pub(crate) fn env(mut self, key: impl Into<OsString>, value: impl Into<OsString>) -> Self {
+        self.envs.push((key.into(), value.into()));
+        self
+    }
+
+    /// Sets the working directory.
+    pub(crate) fn current_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Echoes the command and runs it with the terminal attached.
+    ///
+    /// Fails unless the program exits with status 0.
+    pub(crate) fn run(self) -> Result<()> {
+        eprintln!("$ {self}");
+        let status = self
+            .to_process()
+            .status()
+            .with_context(|| format!("could not start `{}`", self.program.to_string_lossy()))?;
+        if !status.success() {
+            bail!("`{self}` failed ({status})");
+        }
+        Ok(())
+    }
+
+    /// Echoes the command and runs it, capturing its output.
+    ///
+    /// A non-zero exit is not an error here, so the caller decides what it means.
+    /// For a query such as `dpkg-query` it is an answer: "not installed".
+    /// Standard error is captured and dropped, because such answers come with alarming messages.
+    pub(crate) fn read(self) -> Result<Output> {
+        eprintln!("$ {self}");
+        let output = self
+            .to_process()
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("could not start `{}`", self.program.to_string_lossy()))?;
+        Ok(Output {
+            success: output.status.success(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        })
+    }
+
+    /// Builds the standard library's command from this description.
+    fn to_process(&self) -> process::Command {
+        let mut command = process::Command::new(&self.program);
+        command.args(&self.args);
+        command.envs(self.envs.iter().map(|(key, value)| (key, value)));
+        if let Some(dir) = &self.dir {
+            command.current_dir(dir);
+        }
+        command
+    }
+}
+
+/// Shows the command as a shell would take it, so it can be copied and rerun.
+///
+/// The program is shown by its file name.
+/// `CARGO` is usually a long toolchain path that would bury the part worth reading.
+impl fmt::Display for Cmd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (key, value) in &self.envs {
+            write!(f, "{}={} ", key.to_string_lossy(), quote(value))?;
+        }
+        let program = Path::new(&self.program)
+            .file_name()
+            .unwrap_or(&self.program);
+        write!(f, "{}", quote(program))?;
+        for arg in &self.args {
+            write!(f, " {}", quote(arg))?;
+        }
+        Ok(())
+    }
+}
+
+/// Quotes a word for a POSIX shell if it holds anything a shell would interpret.
+fn quote(word: &OsStr) -> String {
+    let word = word.to_string_lossy();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.into_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Compares how a command is echoed with what is expected.
+    fn check(cmd: Cmd, expected: &str) {
+        assert_eq!(cmd.to_string(), expected);
+    }
+
+    #[test]
+    fn echo_is_shell_ready() {
+        check(
+            Cmd::new("cargo").args(["test", "--workspace"]),
+            "cargo test --workspace",
+        );
+        check(
+            Cmd::new("/home/dev/.rustup/toolchains/stable/bin/cargo").arg("doc"),
+            "cargo doc",
+        );
+        check(
+            Cmd::new("cargo")
+                .env("RUSTDOCFLAGS", "-D warnings")
+                .arg("doc"),
+            "RUSTDOCFLAGS='-D warnings' cargo doc",
+        );
+        check(
+            Cmd::new("dpkg-query").args(["-W", r"--showformat=${Status}\n", "libc6"]),
+            r"dpkg-query -W '--showformat=${Status}\n' libc6",
+        );
+        check(Cmd::new("echo").args(["", "it's"]), r"echo '' 'it'\''s'");
+    }
+
+    #[test]
+    fn run_reports_failure() {
+        let ok = Cmd::new("true").run();
+        assert!(ok.is_ok(), "{ok:?}");
+        let failed = Cmd::new("false").run().map_err(|err| err.to_string());
+        assert_eq!(failed, Err("`false` failed (exit status: 1)".to_owned()));
+        let missing = Cmd::new("townhall-no-such-program")
+            .run()
+            .map_err(|err| err.to_string());
+        assert_eq!(
+            missing,
+            Err("could not start `townhall-no-such-program`".to_owned())
+        );
+    }
+
+    #[test]
+    fn read_captures_stdout_and_exit() {
+        let output = Cmd::new("sh")
+            .args(["-c", "echo out; echo err >&2; exit 3"])
+            .read();
+        let expected = Output {
+            success: false,
+            stdout: "out\n".to_owned(),
+        };
+        assert_eq!(output.ok(), Some(expected));
+    }
+}

@@ -1,0 +1,127 @@
+//! Parsing of the command line into a [`Command`].
+//!
+//! A hand-written parser keeps the xtask free of dependencies.
+//! So it builds in seconds on a fresh machine, before anything else is installed.
+
+use std::fmt;
+
+/// The usage text, listing every command.
+pub(crate) const USAGE: &str = "\
+Usage: cargo xtask <command>
+
+Commands:
+  run              start what exists of Townhall: the local replica with demo data
+  test             install what the tests need, then run every test CI runs
+  ci               check formatting, clippy lints and docs, all with warnings as errors
+  bench [--quick]  run the benchmark harness (--quick: small data, to check it works)
+  help             print this message";
+
+/// A developer command, parsed from the arguments after `cargo xtask`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Command {
+    /// Print the usage text.
+    Help,
+    /// Install the tests' prerequisites, then run all tests.
+    Test,
+    /// Check formatting, lints and docs.
+    Ci,
+    /// Run the benchmark harness.
+    Bench {
+        /// Run on smaller data, to check the harness works rather than to measure.
+        quick: bool,
+    },
+    /// Start the local replica with demo data.
+    Run,
+}
+
+/// A command line that names no known command, or passes an unknown argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UsageError(String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
+/// Parses the arguments that follow `cargo xtask`.
+///
+/// No arguments means help, so a bare `cargo xtask` shows what is available.
+pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, UsageError> {
+    let mut args = args.into_iter();
+    let Some(name) = args.next() else {
+        return Ok(Command::Help);
+    };
+    let rest: Vec<String> = args.collect();
+    let command = match name.as_str() {
+        "help" | "-h" | "--help" => Command::Help,
+        "test" => Command::Test,
+        "ci" => Command::Ci,
+        "run" => Command::Run,
+        "bench" => {
+            let quick = rest.iter().any(|arg| arg == "--quick");
+            if let Some(unknown) = rest.iter().find(|arg| *arg != "--quick") {
+                return Err(UsageError(format!(
+                    "unknown argument `{unknown}` for `bench`"
+                )));
+            }
+            return Ok(Command::Bench { quick });
+        }
+        _ => return Err(UsageError(format!("unknown command `{name}`"))),
+    };
+    // Ignoring an argument would let a typo run something the developer did not ask for.
+    // So every command other than `bench` takes none.
+    match rest.first() {
+        Some(unknown) => Err(UsageError(format!(
+            "unknown argument `{unknown}` for `{name}`"
+        ))),
+        None => Ok(command),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses a space-separated command line and compares it with what is expected.
+    fn check(line: &str, expected: Result<Command, &str>) {
+        let args = line.split_whitespace().map(String::from);
+        let actual = parse(args).map_err(|err| err.to_string());
+        assert_eq!(actual, expected.map_err(String::from), "parsing `{line}`");
+    }
+
+    #[test]
+    fn known_commands() {
+        check("", Ok(Command::Help));
+        check("help", Ok(Command::Help));
+        check("--help", Ok(Command::Help));
+        check("-h", Ok(Command::Help));
+        check("test", Ok(Command::Test));
+        check("ci", Ok(Command::Ci));
+        check("run", Ok(Command::Run));
+        check("bench", Ok(Command::Bench { quick: false }));
+        check("bench --quick", Ok(Command::Bench { quick: true }));
+    }
+
+    #[test]
+    fn unknown_commands_are_errors() {
+        check("tset", Err("unknown command `tset`"));
+        check("TEST", Err("unknown command `TEST`"));
+        check("--quick", Err("unknown command `--quick`"));
+    }
+
+    #[test]
+    fn unknown_arguments_are_errors() {
+        check("bench --slow", Err("unknown argument `--slow` for `bench`"));
+        check(
+            "bench --quick extra",
+            Err("unknown argument `extra` for `bench`"),
+        );
+        check("test --quick", Err("unknown argument `--quick` for `test`"));
+        check("ci --fix", Err("unknown argument `--fix` for `ci`"));
+        check("run now", Err("unknown argument `now` for `run`"));
+        check("help me", Err("unknown argument `me` for `help`"));
+    }
+}

@@ -1,0 +1,169 @@
+//! Townhall's developer commands, run as `cargo xtask <command>`.
+//!
+//! Each habit has one command, so what a developer runs locally is what CI runs.
+//! `cargo xtask help` lists them.
+//! They are plain Rust rather than shell scripts, so they behave the same wherever cargo runs.
+//! That also lets `cargo xtask test` install what the tests need before running them.
+
+// A command-line tool talks to the terminal: printing is its job, not a leftover.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod cmd;
+mod flags;
+mod prereqs;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+
+use crate::cmd::{Cmd, announce};
+use crate::flags::{Command, USAGE};
+
+/// Parses the command line and runs the command.
+///
+/// A usage error exits with status 2, as is usual for command-line tools.
+/// A script can then tell it apart from a failing step, which exits with status 1.
+fn main() -> ExitCode {
+    let command = match flags::parse(std::env::args().skip(1)) {
+        Ok(command) => command,
+        Err(err) => {
+            eprintln!("error: {err}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match dispatch(command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs one parsed command.
+fn dispatch(command: Command) -> Result<()> {
+    let root = workspace_root()?;
+    match command {
+        Command::Help => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Command::Test => test(&root),
+        Command::Ci => ci(&root),
+        Command::Bench { quick } => bench(&root, quick),
+        Command::Run => run(&root),
+    }
+}
+
+/// Installs what the tests need, then runs every test CI runs.
+fn test(root: &Path) -> Result<()> {
+    // The core and its tests need nothing beyond cargo yet.
+    // The app (WebKitGTK) and server (PostgreSQL) will add theirs here with `prereqs::ensure_apt`.
+    // That way a fresh machine needs only this one command.
+    announce("installing prerequisites: none needed beyond cargo yet");
+
+    announce("running unit, integration and end-to-end tests");
+    cargo(root)
+        .args(["test", "--workspace", "--all-targets", "--locked"])
+        .run()?;
+
+    // `--all-targets` leaves out doc tests, so they run on their own.
+    announce("running doc tests");
+    cargo(root)
+        .args(["test", "--workspace", "--doc", "--locked"])
+        .run()
+}
+
+/// Runs the checks CI adds on top of the tests: formatting, lints and docs.
+fn ci(root: &Path) -> Result<()> {
+    announce("running rustfmt check");
+    cargo(root).args(["fmt", "--all", "--", "--check"]).run()?;
+
+    announce("running clippy with warnings as errors");
+    cargo(root)
+        .args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .run()?;
+
+    // Broken intra-doc links and malformed doc comments only show up as rustdoc warnings.
+    announce("running rustdoc with warnings as errors");
+    cargo(root)
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .args(["doc", "--workspace", "--no-deps", "--locked"])
+        .run()
+}
+
+/// Runs the benchmark harness, which checks the quality bars from the design.
+fn bench(root: &Path, quick: bool) -> Result<()> {
+    announce(if quick {
+        "running benchmarks (quick)"
+    } else {
+        "running benchmarks"
+    });
+    let mut cargo = cargo(root).args([
+        "run",
+        "--release",
+        "--locked",
+        "-p",
+        "townhall-bench",
+        "--bin",
+        "townhall-bench",
+        "--",
+    ]);
+    if quick {
+        cargo = cargo.arg("--quick");
+    }
+    cargo.run()
+}
+
+/// Starts what exists of Townhall for a developer to try.
+fn run(root: &Path) -> Result<()> {
+    announce(
+        "the desktop app arrives with the app issue; \
+         this starts what exists: the local replica with demo data",
+    );
+    // The demo data lives in the workspace, not in CARGO_TARGET_DIR, so it is easy to find.
+    // Git already ignores `/target`.
+    let data_dir = root.join("target").join("demo");
+    announce(&format!(
+        "running the demo replica in {}",
+        data_dir.display()
+    ));
+    cargo(root)
+        .args([
+            "run",
+            "--locked",
+            "-p",
+            "townhall-bench",
+            "--bin",
+            "townhall-demo",
+            "--",
+        ])
+        .arg("--data-dir")
+        .arg(data_dir)
+        .run()
+}
+
+/// Starts a cargo command in the workspace root.
+fn cargo(root: &Path) -> Cmd {
+    Cmd::cargo().current_dir(root)
+}
+
+/// Finds the workspace root: the parent of this crate's directory.
+///
+/// Using the compile-time path means the commands work from any directory.
+fn workspace_root() -> Result<PathBuf> {
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map(Path::to_path_buf)
+        .with_context(|| format!("{} has no parent directory", manifest_dir.display()))
+}
