@@ -5,6 +5,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{self, Stdio};
 
@@ -99,6 +100,30 @@ impl Cmd {
         Ok(())
     }
 
+    /// Echoes and runs a `cargo test` command, passing its output through while counting the
+    /// tests its `test result:` lines report.
+    ///
+    /// Returns the counts and whether the command succeeded, so the caller can print a total
+    /// even when a test failed.
+    pub(crate) fn run_tests(self) -> Result<(TestCounts, bool)> {
+        eprintln!("$ {self}");
+        let mut child = self
+            .to_process()
+            .stdout(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("could not start `{}`", self.program.to_string_lossy()))?;
+        let mut counts = TestCounts::default();
+        if let Some(stdout) = child.stdout.take() {
+            for line in BufReader::new(stdout).lines() {
+                let line = line.context("reading test output")?;
+                println!("{line}");
+                counts.add_line(&line);
+            }
+        }
+        let status = child.wait().context("waiting for the tests")?;
+        Ok((counts, status.success()))
+    }
+
     /// Echoes the command and runs it, capturing its output.
     ///
     /// A non-zero exit is not an error here, so the caller decides what it means.
@@ -126,6 +151,35 @@ impl Cmd {
             command.current_dir(dir);
         }
         command
+    }
+}
+
+/// Tests counted from `cargo test` output.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct TestCounts {
+    /// Tests that passed.
+    pub(crate) passed: u64,
+    /// Tests that failed.
+    pub(crate) failed: u64,
+}
+
+impl TestCounts {
+    /// Adds the counts of one `test result: ok. 3 passed; 0 failed; …` line; other lines add
+    /// nothing.
+    pub(crate) fn add_line(&mut self, line: &str) {
+        let Some(rest) = line.trim().strip_prefix("test result: ") else {
+            return;
+        };
+        for part in rest.split([';', '.']) {
+            let mut words = part.split_whitespace();
+            if let (Some(n), Some(what)) = (words.next(), words.next()) {
+                match (n.parse::<u64>(), what) {
+                    (Ok(n), "passed") => self.passed += n,
+                    (Ok(n), "failed") => self.failed += n,
+                    _ => {}
+                }
+            }
+        }
     }
 }
 
@@ -190,6 +244,24 @@ mod tests {
             r"dpkg-query -W '--showformat=${Status}\n' libc6",
         );
         check(Cmd::new("echo").args(["", "it's"]), r"echo '' 'it'\''s'");
+    }
+
+    #[test]
+    fn test_counts_come_from_result_lines() {
+        let mut counts = TestCounts::default();
+        counts.add_line("test result: ok. 17 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.24s");
+        counts.add_line(
+            "test result: FAILED. 3 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out",
+        );
+        counts.add_line("test something ... ok");
+        counts.add_line("running 5 tests");
+        assert_eq!(
+            counts,
+            TestCounts {
+                passed: 20,
+                failed: 2
+            }
+        );
     }
 
     #[test]

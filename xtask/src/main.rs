@@ -15,7 +15,7 @@ mod prereqs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
 use crate::cmd::{Cmd, announce};
 use crate::flags::{Command, USAGE};
@@ -63,16 +63,25 @@ fn test(root: &Path) -> Result<()> {
     // That way a fresh machine needs only this one command.
     announce("installing prerequisites: none needed beyond cargo yet");
 
-    announce("running unit, integration and end-to-end tests");
-    cargo(root)
-        .args(["test", "--workspace", "--all-targets", "--locked"])
-        .run()?;
-
-    // `--all-targets` leaves out doc tests, so they run on their own.
+    // Doc tests first: `--all-targets` leaves them out, and the main suite's total should be
+    // the last thing printed.
     announce("running doc tests");
-    cargo(root)
+    let (doc, doc_ok) = cargo(root)
         .args(["test", "--workspace", "--doc", "--locked"])
-        .run()
+        .run_tests()?;
+
+    announce("running unit, integration and end-to-end tests");
+    let (all, all_ok) = cargo(root)
+        .args(["test", "--workspace", "--all-targets", "--locked"])
+        .run_tests()?;
+
+    let passed = doc.passed + all.passed;
+    let failed = doc.failed + all.failed;
+    println!("tests: {passed} passed, {failed} failed");
+    if !(doc_ok && all_ok) {
+        bail!("tests failed");
+    }
+    Ok(())
 }
 
 /// Runs the checks CI adds on top of the tests: formatting, lints and docs.

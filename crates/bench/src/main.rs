@@ -70,9 +70,24 @@ fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1e3)
 }
 
+/// A fresh directory for one benchmark's files, under `TOWNHALL_BENCH_KEEP` when that is set
+/// (to inspect them afterwards), else a temporary one removed at the end.
+fn bench_dir() -> Result<tempfile::TempDir> {
+    Ok(match std::env::var_os("TOWNHALL_BENCH_KEEP") {
+        Some(base) => {
+            std::fs::create_dir_all(&base)?;
+            tempfile::Builder::new()
+                .prefix("bench-")
+                .disable_cleanup(true)
+                .tempdir_in(base)?
+        }
+        None => tempfile::tempdir()?,
+    })
+}
+
 /// One capture at a time into a replica with `synchronous=FULL`, as a recorder saves.
 fn capture_latency(sizes: &Sizes) -> Result<()> {
-    let dir = tempfile::tempdir()?;
+    let dir = bench_dir()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let identity = fixture::identity(Role::Secretariat, 1, 1);
     let mut replica = fixture::open_enrolled(
@@ -102,7 +117,7 @@ fn capture_latency(sizes: &Sizes) -> Result<()> {
 
 /// Diacritic-insensitive search over a replica of generated Vietnamese questions.
 fn search_latency(sizes: &Sizes) -> Result<()> {
-    let dir = tempfile::tempdir()?;
+    let dir = bench_dir()?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let identity = fixture::identity(Role::Secretariat, 2, 2);
     let mut replica =
@@ -132,16 +147,18 @@ fn search_latency(sizes: &Sizes) -> Result<()> {
         format!("{:.0}/s", sizes.search_rows as f64 / load.as_secs_f64()),
     );
     let filter = QuestionFilter::default();
-    let mut samples = Vec::new();
+    let queries = search_queries();
+    let mut per_query: Vec<Vec<Duration>> = vec![Vec::new(); queries.len()];
     let mut hits = 0usize;
     for _ in 0..sizes.search_rounds {
-        for query in search_queries() {
+        for (query, samples) in queries.iter().zip(&mut per_query) {
             let started = Instant::now();
             let found = replica.search(query, &filter, 20)?;
             samples.push(started.elapsed());
             hits += found.len();
         }
     }
+    let mut samples: Vec<Duration> = per_query.iter().flatten().copied().collect();
     samples.sort();
     println!(
         "{:<52} {:>12} {:>12}  p95 < 20 ms",
@@ -153,11 +170,22 @@ fn search_latency(sizes: &Sizes) -> Result<()> {
         ms(quantile(&samples, 0.5)),
         ms(quantile(&samples, 0.95)),
     );
-    println!(
-        "{:<52} {:>12}",
-        "  slowest query",
-        ms(quantile(&samples, 1.0))
-    );
+    let mut medians: Vec<(Duration, &str)> = per_query
+        .iter_mut()
+        .zip(queries)
+        .map(|(s, q)| {
+            s.sort();
+            (quantile(s, 0.5), *q)
+        })
+        .collect();
+    medians.sort();
+    for (median, query) in medians.iter().rev().take(3) {
+        println!(
+            "{:<52} {:>12}",
+            format!("  slow query \"{query}\" (median)"),
+            ms(*median)
+        );
+    }
     if hits == 0 {
         bail!("no query found anything: the corpus or the index is broken");
     }

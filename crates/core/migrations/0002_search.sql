@@ -10,8 +10,12 @@ CREATE VIRTUAL TABLE question_search USING fts5 (
     content = '',
     contentless_delete = 1,
     tokenize = 'unicode61 remove_diacritics 2',
-    prefix = '1 2 3'
+    prefix = '1 2'
 );
+
+-- Pending terms are flushed to a new segment when they pass this size; the default (1 MiB)
+-- makes a batch of a few thousand questions write and merge many small segments.
+INSERT INTO question_search (question_search, rank) VALUES ('hashsize', 16777216);
 
 INSERT INTO question_search (rowid, number, content, citizen)
 SELECT local_seq,

@@ -16,8 +16,8 @@ use townhall_domain::{
 };
 
 use crate::error::{ReplicaError, Result};
-use crate::search;
-use crate::stamp::{get, get_opt, get_stamp, stamp_key};
+use crate::search::Reindex;
+use crate::stamp::{exec, get, get_opt, get_stamp, query_row, stamp_key};
 
 /// Who made a mutation, as recorded in status events.
 #[derive(Clone, Copy, Debug)]
@@ -27,11 +27,19 @@ pub(crate) struct Author {
 }
 
 /// Applies one mutation inside the caller's transaction.
-pub(crate) fn apply(tx: &Transaction<'_>, mutation: &Mutation, author: Author) -> Result<()> {
+///
+/// Questions whose searchable text changed are noted in `reindex`, which the caller flushes once
+/// before committing.
+pub(crate) fn apply(
+    tx: &Transaction<'_>,
+    mutation: &Mutation,
+    author: Author,
+    reindex: &mut Reindex,
+) -> Result<()> {
     let stamp = mutation.stamp();
     match &mutation.change {
         Change::CreateDialogue { id, details } => {
-            tx.execute(
+            exec(tx,
                 "INSERT INTO dialogues (id, title, level, locality, audience, venue, starts_at, hosts,
                      coordinating_bodies, plan_issued_on, attendee_count, details_stamp, status)
                  VALUES (?1, '', '', ?2, '', '', '', '', '', NULL, NULL, ?3, 'planned')
@@ -62,7 +70,8 @@ pub(crate) fn apply(tx: &Transaction<'_>, mutation: &Mutation, author: Author) -
             }
         }
         Change::SetDialogueStatus { id, to } => {
-            let n = tx.execute(
+            let n = exec(
+                tx,
                 "UPDATE dialogues SET status = ?2 WHERE id = ?1",
                 params![id.to_string(), to.as_str()],
             )?;
@@ -80,7 +89,7 @@ pub(crate) fn apply(tx: &Transaction<'_>, mutation: &Mutation, author: Author) -
         } => {
             let key = stamp_key(&stamp);
             let (name, locality, phone) = citizen_columns(citizen);
-            let inserted = tx.execute(
+            let inserted = exec(tx,
                 "INSERT INTO questions (id, dialogue, number_letter, number_counter, kind, source, topic,
                      content, text_stamp, citizen_name, citizen_locality, citizen_phone, citizen_stamp,
                      captured_by, captured_at, status)
@@ -104,7 +113,7 @@ pub(crate) fn apply(tx: &Transaction<'_>, mutation: &Mutation, author: Author) -
                 ],
             )?;
             if inserted == 1 {
-                search::index_question(tx, *id)?;
+                reindex.added(*id);
             }
         }
         Change::EditQuestionText { id, text, base } => {
@@ -125,7 +134,7 @@ pub(crate) fn apply(tx: &Transaction<'_>, mutation: &Mutation, author: Author) -
                 incoming,
                 *base,
             )? {
-                tx.execute(
+                exec(tx,
                     "UPDATE questions SET kind = ?2, source = ?3, topic = ?4, content = ?5, text_stamp = ?6
                      WHERE id = ?1",
                     params![
@@ -137,7 +146,7 @@ pub(crate) fn apply(tx: &Transaction<'_>, mutation: &Mutation, author: Author) -
                         stamp_key(&w.stamp)
                     ],
                 )?;
-                search::index_question(tx, *id)?;
+                reindex.changed(*id);
             }
         }
         Change::EditCitizen { id, citizen, base } => {
@@ -159,13 +168,13 @@ pub(crate) fn apply(tx: &Transaction<'_>, mutation: &Mutation, author: Author) -
                 *base,
             )? {
                 let (name, locality, phone) = citizen_columns(&w.value);
-                tx.execute(
+                exec(tx,
                     "UPDATE questions SET citizen_name = ?2, citizen_locality = ?3, citizen_phone = ?4,
                          citizen_stamp = ?5
                      WHERE id = ?1",
                     params![id.to_string(), name, locality, phone, stamp_key(&w.stamp)],
                 )?;
-                search::index_question(tx, *id)?;
+                reindex.changed(*id);
             }
         }
         Change::AddAnswer {
@@ -174,7 +183,7 @@ pub(crate) fn apply(tx: &Transaction<'_>, mutation: &Mutation, author: Author) -
             body,
             recorded_at,
         } => {
-            tx.execute(
+            exec(tx,
                 "INSERT INTO answers (id, question, mode, answered_by, agency, content, document_number,
                      document_date, body_stamp, recorded_at)
                  VALUES (?1, ?2, '', '', NULL, '', NULL, NULL, ?3, ?4)
@@ -210,7 +219,8 @@ pub(crate) fn apply(tx: &Transaction<'_>, mutation: &Mutation, author: Author) -
             terms,
             assigned_at,
         } => {
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO assignments (id, question, agency, due_on, instructions, terms_stamp,
                      assigned_by, assigned_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
@@ -246,7 +256,7 @@ pub(crate) fn apply(tx: &Transaction<'_>, mutation: &Mutation, author: Author) -
                 incoming,
                 *base,
             )? {
-                tx.execute(
+                exec(tx,
                     "UPDATE assignments SET agency = ?2, due_on = ?3, instructions = ?4, terms_stamp = ?5
                      WHERE id = ?1",
                     params![
@@ -268,7 +278,7 @@ pub(crate) fn apply(tx: &Transaction<'_>, mutation: &Mutation, author: Author) -
             note,
             at,
         } => {
-            let inserted = tx.execute(
+            let inserted = exec(tx,
                 "INSERT INTO status_events (id, question, from_status, to_status, actor, role, note, at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (id) DO NOTHING",
@@ -284,20 +294,23 @@ pub(crate) fn apply(tx: &Transaction<'_>, mutation: &Mutation, author: Author) -
                 ],
             )?;
             if inserted == 1 {
-                tx.execute(
+                exec(
+                    tx,
                     "UPDATE questions SET status = ?2 WHERE id = ?1",
                     params![question.to_string(), to.as_str()],
                 )?;
             }
         }
         Change::MergeDuplicate { question, into } => {
-            tx.execute(
+            exec(
+                tx,
                 "UPDATE questions SET merged_into = ?2 WHERE id = ?1",
                 params![question.to_string(), into.to_string()],
             )?;
         }
         Change::UpsertTopic(topic) => {
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO topics (id, name, archived, position)
                  VALUES (?1, ?2, ?3, (SELECT coalesce(max(position), 0) + 1 FROM topics))
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name, archived = excluded.archived",
@@ -305,7 +318,7 @@ pub(crate) fn apply(tx: &Transaction<'_>, mutation: &Mutation, author: Author) -
             )?;
         }
         Change::UpsertAgency(agency) => {
-            tx.execute(
+            exec(tx,
                 "INSERT INTO agencies (id, name, short_name, archived) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name, short_name = excluded.short_name,
                      archived = excluded.archived",
@@ -313,7 +326,8 @@ pub(crate) fn apply(tx: &Transaction<'_>, mutation: &Mutation, author: Author) -
             )?;
         }
         Change::UpsertLocality(locality) => {
-            tx.execute(
+            exec(
+                tx,
                 "INSERT INTO localities (id, name, level, parent) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (id) DO UPDATE SET name = excluded.name, level = excluded.level,
                      parent = excluded.parent",
@@ -373,7 +387,8 @@ fn merge_group<T: Ord + Clone + Serialize>(
         "lost_merge"
     };
     let loser_key = stamp_key(&loser.stamp);
-    let already: bool = tx.query_row(
+    let already: bool = query_row(
+        tx,
         "SELECT EXISTS (SELECT 1 FROM history WHERE record_id = ?1 AND field_group = ?2 AND stamp = ?3)",
         params![record_id, group, loser_key],
         |row| row.get(0),
@@ -382,7 +397,7 @@ fn merge_group<T: Ord + Clone + Serialize>(
         let value = serde_json::to_string(&loser.value).map_err(|e| {
             ReplicaError::Corrupt(format!("cannot encode a {group} for history: {e}"))
         })?;
-        tx.execute(
+        exec(tx,
             "INSERT INTO history (record_kind, record_id, field_group, value, stamp, reason, concurrent)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![record_kind, record_id, group, value, loser_key, reason, concurrent],
@@ -391,7 +406,8 @@ fn merge_group<T: Ord + Clone + Serialize>(
     if concurrent {
         let (table, id) = flag;
         // `table` is one of two literals chosen by the caller, never input.
-        tx.execute(
+        exec(
+            tx,
             &format!("UPDATE {table} SET conflict = 1 WHERE id = ?1"),
             params![id],
         )?;
@@ -420,7 +436,8 @@ fn write_dialogue_details(
     d: &DialogueDetails,
     stamp: &Stamp,
 ) -> Result<()> {
-    tx.execute(
+    exec(
+        tx,
         "UPDATE dialogues SET title = ?2, level = ?3, locality = ?4, audience = ?5, venue = ?6,
              starts_at = ?7, hosts = ?8, coordinating_bodies = ?9, plan_issued_on = ?10,
              attendee_count = ?11, details_stamp = ?12
@@ -449,7 +466,8 @@ fn write_answer_body(
     b: &AnswerBody,
     stamp: &Stamp,
 ) -> Result<()> {
-    tx.execute(
+    exec(
+        tx,
         "UPDATE answers SET mode = ?2, answered_by = ?3, agency = ?4, content = ?5,
              document_number = ?6, document_date = ?7, body_stamp = ?8
          WHERE id = ?1 AND (body_stamp <= ?8 OR mode = '')",
@@ -469,7 +487,8 @@ fn write_answer_body(
 
 /// Keeps the question's agency and due date equal to its latest assignment's.
 fn refresh_current_assignment(tx: &Transaction<'_>, question: QuestionId) -> Result<()> {
-    tx.execute(
+    exec(
+        tx,
         "UPDATE questions SET (agency, due_on) = (
              SELECT agency, due_on FROM assignments WHERE question = ?1
              ORDER BY assigned_at DESC, id DESC LIMIT 1)
@@ -480,7 +499,8 @@ fn refresh_current_assignment(tx: &Transaction<'_>, question: QuestionId) -> Res
 }
 
 fn dialogue_details(tx: &Transaction<'_>, id: DialogueId) -> Result<Versioned<DialogueDetails>> {
-    tx.query_row(
+    query_row(
+        tx,
         "SELECT title, level, locality, audience, venue, starts_at, hosts, coordinating_bodies,
                 plan_issued_on, attendee_count, details_stamp
          FROM dialogues WHERE id = ?1",
@@ -512,7 +532,8 @@ pub(crate) fn question_text(
     tx: &Transaction<'_>,
     id: QuestionId,
 ) -> Result<Versioned<QuestionText>> {
-    tx.query_row(
+    query_row(
+        tx,
         "SELECT kind, source, topic, content, text_stamp FROM questions WHERE id = ?1",
         params![id.to_string()],
         |r| {
@@ -532,7 +553,7 @@ pub(crate) fn question_text(
 }
 
 pub(crate) fn question_citizen(tx: &Transaction<'_>, id: QuestionId) -> Result<Versioned<Citizen>> {
-    tx.query_row(
+    query_row(tx,
         "SELECT citizen_name, citizen_locality, citizen_phone, citizen_stamp FROM questions WHERE id = ?1",
         params![id.to_string()],
         |r| {
@@ -552,7 +573,7 @@ pub(crate) fn answer_body(
     tx: &Transaction<'_>,
     id: AnswerId,
 ) -> Result<(QuestionId, Versioned<AnswerBody>)> {
-    tx.query_row(
+    query_row(tx,
         "SELECT question, mode, answered_by, agency, content, document_number, document_date, body_stamp
          FROM answers WHERE id = ?1",
         params![id.to_string()],
@@ -577,7 +598,8 @@ pub(crate) fn assignment_terms(
     tx: &Transaction<'_>,
     id: AssignmentId,
 ) -> Result<(QuestionId, Versioned<AssignmentTerms>)> {
-    tx.query_row(
+    query_row(
+        tx,
         "SELECT question, agency, due_on, instructions, terms_stamp FROM assignments WHERE id = ?1",
         params![id.to_string()],
         |r| {

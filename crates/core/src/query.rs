@@ -209,6 +209,9 @@ pub struct DialogueSummary {
     pub overdue: u64,
 }
 
+/// How many of a query's newest matches search ranks by relevance.
+pub const RANK_WINDOW: u32 = 1_000;
+
 const QUESTION_COLUMNS: &str =
     "q.id, q.dialogue, q.number_letter, q.number_counter, q.kind, q.source,
     q.topic, t.name, q.content, q.citizen_name, q.citizen_locality, q.citizen_phone, q.captured_by,
@@ -317,6 +320,7 @@ impl Replica {
     ///
     /// Matches words that start with each typed word, in the content, the display number and the
     /// citizen's name and locality. An empty query (or one with no letters or digits) finds nothing.
+    /// A query matching more than [`RANK_WINDOW`] questions ranks the newest of them.
     pub fn search(
         &self,
         query: &str,
@@ -333,12 +337,20 @@ impl Replica {
         args.insert(0, Box::new(expression));
         // Placeholders in `where_sql` are numbered from 1; shift them past the MATCH argument.
         let where_sql = shift_placeholders(&where_sql, 1);
+        // Rank only the newest matches: FTS5 walks a term's matches newest first and stops at
+        // the window, so a query matching most of 100,000 questions (`d`, `đường`) costs what one
+        // matching a few thousand does. Narrower queries are ranked over every match.
+        // The window's rows carry only (row, score); the page's columns are fetched afterwards.
         let sql = format!(
-            "SELECT {QUESTION_COLUMNS} FROM question_search s
-               JOIN questions q ON q.local_seq = s.rowid {QUESTION_JOINS}
-             WHERE question_search MATCH ?1 AND {where_sql}
-             ORDER BY bm25(question_search, 4.0, 1.0, 2.0), q.captured_at DESC
-             LIMIT {}",
+            "WITH window AS (
+                 SELECT s.rowid AS seq, bm25(question_search, 4.0, 1.0, 2.0) AS score
+                 FROM question_search s JOIN questions q ON q.local_seq = s.rowid
+                 WHERE question_search MATCH ?1 AND {where_sql}
+                 ORDER BY s.rowid DESC
+                 LIMIT {RANK_WINDOW}),
+             hits AS (SELECT seq, score FROM window ORDER BY score, seq DESC LIMIT {})
+             SELECT {QUESTION_COLUMNS} FROM hits JOIN questions q ON q.local_seq = hits.seq {QUESTION_JOINS}
+             ORDER BY hits.score, hits.seq DESC",
             limit.min(Page::MAX_LIMIT)
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;

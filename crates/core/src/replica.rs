@@ -28,7 +28,8 @@ use crate::clock::Clock;
 use crate::db;
 use crate::error::{ReplicaError, Result};
 use crate::reference;
-use crate::stamp::{get, get_opt};
+use crate::search::Reindex;
+use crate::stamp::{exec, get, get_opt, query_row};
 
 /// Who this device is: set once at enrolment.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -137,7 +138,7 @@ impl Replica {
                 )));
             }
         }
-        tx.execute(
+        exec(&tx,
             "INSERT INTO device (singleton, device_id, user_id, role, letter, jurisdiction, agency)
              VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (singleton) DO UPDATE SET user_id = excluded.user_id, role = excluded.role,
@@ -461,7 +462,9 @@ impl Replica {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        apply::apply(&tx, mutation, author)?;
+        let mut reindex = Reindex::default();
+        apply::apply(&tx, mutation, author, &mut reindex)?;
+        reindex.flush(&tx)?;
         tx.commit()?;
         Ok(())
     }
@@ -474,7 +477,7 @@ impl Replica {
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let identity = load_identity(&tx)?.ok_or(ReplicaError::NotEnrolled)?;
         let hlc: (u64, u32) =
-            tx.query_row("SELECT hlc_millis, hlc_counter FROM device", [], |r| {
+            query_row(&tx, "SELECT hlc_millis, hlc_counter FROM device", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })?;
         let mut writer = Writer {
@@ -482,10 +485,13 @@ impl Replica {
             identity,
             clock: &*self.clock,
             hlc: HlcClock::resume(Hlc::new(hlc.0, hlc.1)),
+            reindex: Reindex::default(),
         };
         let out = f(&mut writer)?;
+        std::mem::take(&mut writer.reindex).flush(&tx)?;
         let last = writer.hlc.last();
-        tx.execute(
+        exec(
+            &tx,
             "UPDATE device SET hlc_millis = ?1, hlc_counter = ?2",
             params![last.millis, last.counter],
         )?;
@@ -500,6 +506,7 @@ struct Writer<'a, 'c> {
     identity: DeviceIdentity,
     clock: &'a dyn Clock,
     hlc: HlcClock,
+    reindex: Reindex,
 }
 
 impl Writer<'_, '_> {
@@ -531,10 +538,11 @@ impl Writer<'_, '_> {
             user: self.identity.user,
             role: self.identity.role,
         };
-        apply::apply(self.tx, &mutation, author)?;
+        apply::apply(self.tx, &mutation, author, &mut self.reindex)?;
         let body = serde_json::to_string(&mutation)
             .map_err(|e| ReplicaError::Corrupt(format!("cannot encode a mutation: {e}")))?;
-        self.tx.execute(
+        exec(
+            self.tx,
             "INSERT INTO outbox (mutation_id, kind, entity_id, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![
                 mutation.id.to_string(),
@@ -650,7 +658,8 @@ impl Writer<'_, '_> {
 
     /// Takes the next display number from the device's counter.
     fn next_number(&mut self) -> Result<DisplayNumber> {
-        let counter: u32 = self.tx.query_row(
+        let counter: u32 = query_row(
+            self.tx,
             "UPDATE device SET next_number = next_number + 1 RETURNING next_number - 1",
             [],
             |r| r.get(0),
@@ -662,30 +671,31 @@ impl Writer<'_, '_> {
     }
 
     fn question_status(&self, id: QuestionId) -> Result<QuestionStatus> {
-        self.tx
-            .query_row(
-                "SELECT status FROM questions WHERE id = ?1",
-                params![id.to_string()],
-                |r| get(r, 0),
-            )
-            .optional()?
-            .ok_or_else(|| ReplicaError::not_found("question", id))
+        query_row(
+            self.tx,
+            "SELECT status FROM questions WHERE id = ?1",
+            params![id.to_string()],
+            |r| get(r, 0),
+        )
+        .optional()?
+        .ok_or_else(|| ReplicaError::not_found("question", id))
     }
 
     fn dialogue_stamp(&self, id: DialogueId) -> Result<townhall_domain::Stamp> {
-        self.tx
-            .query_row(
-                "SELECT details_stamp FROM dialogues WHERE id = ?1",
-                params![id.to_string()],
-                |r| crate::stamp::get_stamp(r, 0),
-            )
-            .optional()?
-            .ok_or_else(|| ReplicaError::not_found("dialogue", id))
+        query_row(
+            self.tx,
+            "SELECT details_stamp FROM dialogues WHERE id = ?1",
+            params![id.to_string()],
+            |r| crate::stamp::get_stamp(r, 0),
+        )
+        .optional()?
+        .ok_or_else(|| ReplicaError::not_found("dialogue", id))
     }
 
     fn ensure_topic(&self, topic: Option<TopicId>) -> Result<()> {
         let Some(topic) = topic else { return Ok(()) };
-        let exists: bool = self.tx.query_row(
+        let exists: bool = query_row(
+            self.tx,
             "SELECT EXISTS (SELECT 1 FROM topics WHERE id = ?1)",
             params![topic.to_string()],
             |r| r.get(0),
@@ -698,7 +708,8 @@ impl Writer<'_, '_> {
     }
 
     fn ensure_agency(&self, agency: AgencyId) -> Result<()> {
-        let exists: bool = self.tx.query_row(
+        let exists: bool = query_row(
+            self.tx,
             "SELECT EXISTS (SELECT 1 FROM agencies WHERE id = ?1)",
             params![agency.to_string()],
             |r| r.get(0),
@@ -715,7 +726,8 @@ impl Writer<'_, '_> {
         let Some(root) = self.identity.jurisdiction else {
             return Ok(true);
         };
-        let found: bool = self.tx.query_row(
+        let found: bool = query_row(
+            self.tx,
             "WITH RECURSIVE up(id, parent) AS (
                  SELECT id, parent FROM localities WHERE id = ?1
                  UNION SELECT l.id, l.parent FROM localities l JOIN up ON l.id = up.parent)
@@ -727,7 +739,8 @@ impl Writer<'_, '_> {
     }
 
     fn scope_of_locality(&self, locality: LocalityId) -> Result<Scope> {
-        let exists: bool = self.tx.query_row(
+        let exists: bool = query_row(
+            self.tx,
             "SELECT EXISTS (SELECT 1 FROM localities WHERE id = ?1)",
             params![locality.to_string()],
             |r| r.get(0),
@@ -742,15 +755,14 @@ impl Writer<'_, '_> {
     }
 
     fn scope_of_dialogue(&self, id: DialogueId) -> Result<Scope> {
-        let locality: LocalityId = self
-            .tx
-            .query_row(
-                "SELECT locality FROM dialogues WHERE id = ?1",
-                params![id.to_string()],
-                |r| get(r, 0),
-            )
-            .optional()?
-            .ok_or_else(|| ReplicaError::not_found("dialogue", id))?;
+        let locality: LocalityId = query_row(
+            self.tx,
+            "SELECT locality FROM dialogues WHERE id = ?1",
+            params![id.to_string()],
+            |r| get(r, 0),
+        )
+        .optional()?
+        .ok_or_else(|| ReplicaError::not_found("dialogue", id))?;
         Ok(Scope {
             in_jurisdiction: self.in_jurisdiction(locality)?,
             ..Scope::default()
@@ -758,15 +770,14 @@ impl Writer<'_, '_> {
     }
 
     fn scope_of_question(&self, id: QuestionId) -> Result<Scope> {
-        let (dialogue, captured_by, agency): (DialogueId, DeviceId, Option<AgencyId>) = self
-            .tx
-            .query_row(
-                "SELECT dialogue, captured_by, agency FROM questions WHERE id = ?1",
-                params![id.to_string()],
-                |r| Ok((get(r, 0)?, get(r, 1)?, get_opt(r, 2)?)),
-            )
-            .optional()?
-            .ok_or_else(|| ReplicaError::not_found("question", id))?;
+        let (dialogue, captured_by, agency): (DialogueId, DeviceId, Option<AgencyId>) = query_row(
+            self.tx,
+            "SELECT dialogue, captured_by, agency FROM questions WHERE id = ?1",
+            params![id.to_string()],
+            |r| Ok((get(r, 0)?, get(r, 1)?, get_opt(r, 2)?)),
+        )
+        .optional()?
+        .ok_or_else(|| ReplicaError::not_found("question", id))?;
         let in_dialogue = self.scope_of_dialogue(dialogue)?;
         Ok(Scope {
             in_jurisdiction: in_dialogue.in_jurisdiction,

@@ -2,8 +2,8 @@
 
 use std::str::FromStr;
 
-use rusqlite::Row;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
+use rusqlite::{Connection, Params, Row};
 use townhall_domain::{DeviceId, Hlc, Stamp};
 
 /// A stamp as one sortable text: 16 hex digits of milliseconds, 8 of counter, then the device
@@ -24,6 +24,22 @@ pub(crate) fn parse_stamp_key(key: &str) -> Option<Stamp> {
         hlc: Hlc::new(millis, counter),
         device,
     })
+}
+
+/// Runs a statement through the connection's statement cache: the replica's hot paths run the
+/// same few statements thousands of times, and preparing each anew costs more than running it.
+pub(crate) fn exec(conn: &Connection, sql: &str, params: impl Params) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
+/// Reads one row through the statement cache.
+pub(crate) fn query_row<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    f: impl FnOnce(&Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(params, f)
 }
 
 /// A column holding text that parses with `FromStr` (ids, enums, dates).

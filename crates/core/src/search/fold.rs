@@ -99,9 +99,13 @@ pub fn query_terms(user_query: &str) -> Vec<String> {
     terms
 }
 
-/// Builds an SQLite FTS5 `MATCH` expression that finds rows containing every term as a prefix.
+/// Builds an SQLite FTS5 `MATCH` expression that finds rows containing every term, the last
+/// one as a prefix.
 ///
-/// `bac binh` becomes `"bac"* "binh"*`.
+/// `bac binh` becomes `"bac" "binh"*`: the last word may still be
+/// being typed, so it matches words it starts; the earlier ones are whole words. Matching every
+/// term as a prefix would make FTS5 merge the match lists of every word starting with `su` or
+/// `dat` in a long query, which costs tens of milliseconds over 100,000 questions.
 /// Each term is a quoted string, so nothing a user types can be read as FTS5 syntax
 /// (`AND`, `NEAR(`, `col:`, `-`, `^`); the index holds [`fold`]ed text, so the folded terms
 /// match it.
@@ -113,7 +117,7 @@ pub fn fts_match_expression(user_query: &str) -> Option<String> {
         return None;
     }
     let mut expression = String::new();
-    for term in &terms {
+    for (i, term) in terms.iter().enumerate() {
         if !expression.is_empty() {
             expression.push(' ');
         }
@@ -121,7 +125,10 @@ pub fn fts_match_expression(user_query: &str) -> Option<String> {
         // Terms hold only letters and digits, but doubling quotes keeps the expression valid
         // even if that ever changes.
         expression.push_str(&term.replace('"', "\"\""));
-        expression.push_str("\"*");
+        expression.push('"');
+        if i + 1 == terms.len() {
+            expression.push('*');
+        }
     }
     Some(expression)
 }
@@ -507,11 +514,11 @@ mod tests {
 
     #[test]
     fn builds_quoted_prefix_expressions() {
-        check_expression("bac binh", Some(r#""bac"* "binh"*"#));
-        check_expression("Bắc Bình", Some(r#""bac"* "binh"*"#));
+        check_expression("bac binh", Some(r#""bac" "binh"*"#));
+        check_expression("Bắc Bình", Some(r#""bac" "binh"*"#));
         check_expression("d", Some(r#""d"*"#));
-        check_expression("OR NOT", Some(r#""or"* "not"*"#));
-        check_expression("NEAR(a b)", Some(r#""near"* "a"* "b"*"#));
+        check_expression("OR NOT", Some(r#""or" "not"*"#));
+        check_expression("NEAR(a b)", Some(r#""near" "a" "b"*"#));
         check_expression("\"", None);
         check_expression("*", None);
         check_expression("   ", None);
