@@ -58,10 +58,12 @@ fn dispatch(command: Command) -> Result<()> {
 
 /// Installs what the tests need, then runs every test CI runs.
 fn test(root: &Path) -> Result<()> {
-    // The core and its tests need nothing beyond cargo yet.
-    // The app (WebKitGTK) and server (PostgreSQL) will add theirs here with `prereqs::ensure_apt`.
+    // The server's PostgreSQL store is tested against a real PostgreSQL, which the tests start
+    // themselves from the server programs of Debian's `postgresql` package.
+    // The app (WebKitGTK) will add its packages here too.
     // That way a fresh machine needs only this one command.
-    announce("installing prerequisites: none needed beyond cargo yet");
+    announce("checking prerequisites: postgresql (for the server's PostgreSQL store tests)");
+    prereqs::ensure_apt(&["postgresql"])?;
 
     // Doc tests first: `--all-targets` leaves them out, and the main suite's total should be
     // the last thing printed.

@@ -22,10 +22,6 @@ static APT_UPDATED: AtomicBool = AtomicBool::new(false);
 ///
 /// Uses `sudo` unless already running as root.
 /// A package may carry an architecture suffix (`libfoo-dev:amd64`).
-#[expect(
-    dead_code,
-    reason = "first needed when the app (WebKitGTK) and server (PostgreSQL) land"
-)]
 pub(crate) fn ensure_apt(packages: &[&str]) -> Result<()> {
     let query = Cmd::new("dpkg-query")
         // dpkg-query expands the `\n` escape itself, which keeps the echoed command on one line.

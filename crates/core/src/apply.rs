@@ -278,7 +278,8 @@ pub(crate) fn apply(
             note,
             at,
         } => {
-            let inserted = exec(tx,
+            exec(
+                tx,
                 "INSERT INTO status_events (id, question, from_status, to_status, actor, role, note, at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (id) DO NOTHING",
@@ -293,13 +294,20 @@ pub(crate) fn apply(
                     at.to_rfc3339()
                 ],
             )?;
-            if inserted == 1 {
-                exec(
-                    tx,
-                    "UPDATE questions SET status = ?2 WHERE id = ?1",
-                    params![question.to_string(), to.as_str()],
-                )?;
-            }
+            // Always, even for an event seen before: the change log is the server's order of
+            // status changes, and the last one applied is the status.
+            exec(
+                tx,
+                "UPDATE questions SET status = ?2 WHERE id = ?1",
+                params![question.to_string(), to.as_str()],
+            )?;
+        }
+        Change::ConfirmStatus { question, status } => {
+            exec(
+                tx,
+                "UPDATE questions SET status = ?2 WHERE id = ?1",
+                params![question.to_string(), status.as_str()],
+            )?;
         }
         Change::MergeDuplicate { question, into } => {
             exec(

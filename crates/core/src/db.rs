@@ -20,6 +20,7 @@ use crate::search::fold;
 pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_replica.sql"),
     include_str!("../migrations/0002_search.sql"),
+    include_str!("../migrations/0003_sync.sql"),
 ];
 
 /// The schema version this build writes.

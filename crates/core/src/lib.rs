@@ -9,6 +9,7 @@
 //! - [`Replica`]: open, enrol, write (capture, answer, assign, change status, merge duplicates).
 //! - [`query`]: dialogues, filtered and paged question lists, one question's full story.
 //! - [`search`]: diacritic-insensitive search ranked by relevance, with snippets.
+//! - [`sync`]: push the outbox and pull the server's change log.
 //! - [`clock`]: where time comes from ([`SystemClock`] or, in tests, [`ManualClock`]).
 
 mod apply;
@@ -16,11 +17,12 @@ pub mod clock;
 mod db;
 mod error;
 pub mod query;
-pub mod reference;
+mod reference;
 mod replica;
 pub mod search;
-pub mod seed;
+pub use townhall_domain::seed;
 mod stamp;
+pub mod sync;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use db::SCHEMA_VERSION;

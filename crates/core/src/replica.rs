@@ -114,6 +114,11 @@ impl Replica {
         &self.conn
     }
 
+    /// The SQLite connection, for sync's own transactions in this crate.
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
     /// The clock this replica reads.
     pub(crate) fn clock(&self) -> &dyn Clock {
         &*self.clock

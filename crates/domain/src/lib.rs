@@ -14,6 +14,7 @@
 //! - [`merge`]: last-writer-wins merge of field groups, keeping the loser.
 //! - [`permissions`]: which role may create or change which record and field, within which scope.
 //! - [`mutation`]: the mutations a device records in its outbox and pushes to the server.
+//! - [`wire`]: the sync protocol's message bodies (see `docs/PROTOCOL.md`).
 
 pub mod hlc;
 pub mod ids;
@@ -21,8 +22,10 @@ pub mod merge;
 pub mod mutation;
 pub mod permissions;
 pub mod records;
+pub mod seed;
 pub mod status;
 pub mod validate;
+pub mod wire;
 
 pub use hlc::{Hlc, HlcClock, Stamp};
 pub use ids::*;

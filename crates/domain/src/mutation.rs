@@ -165,6 +165,14 @@ pub enum Change {
         /// The question it is merged into.
         into: QuestionId,
     },
+    /// The server's word on a question's status, sent after it refused a device's status change
+    /// so the device's optimistic status is corrected. Devices never send it.
+    ConfirmStatus {
+        /// The question.
+        question: QuestionId,
+        /// Its status on the server.
+        status: QuestionStatus,
+    },
     /// A topic added or edited.
     UpsertTopic(Topic),
     /// An agency added or edited.
@@ -189,6 +197,7 @@ impl Change {
             Self::EditAssignment { .. } => "edit_assignment",
             Self::ChangeStatus { .. } => "change_status",
             Self::MergeDuplicate { .. } => "merge_duplicate",
+            Self::ConfirmStatus { .. } => "confirm_status",
             Self::UpsertTopic(_) => "upsert_topic",
             Self::UpsertAgency(_) => "upsert_agency",
             Self::UpsertLocality(_) => "upsert_locality",
@@ -204,7 +213,9 @@ impl Change {
             Self::CaptureQuestion { id, .. }
             | Self::EditQuestionText { id, .. }
             | Self::EditCitizen { id, .. } => id.as_uuid(),
-            Self::MergeDuplicate { question, .. } => question.as_uuid(),
+            Self::MergeDuplicate { question, .. } | Self::ConfirmStatus { question, .. } => {
+                question.as_uuid()
+            }
             Self::AddAnswer { id, .. } | Self::EditAnswer { id, .. } => id.as_uuid(),
             Self::Assign { id, .. } | Self::EditAssignment { id, .. } => id.as_uuid(),
             Self::ChangeStatus { event, .. } => event.as_uuid(),
@@ -232,6 +243,7 @@ impl Change {
                 to: *to,
             },
             Self::MergeDuplicate { .. } => Action::MergeDuplicate,
+            Self::ConfirmStatus { .. } => Action::ConfirmStatus,
             Self::UpsertTopic(_) | Self::UpsertAgency(_) | Self::UpsertLocality(_) => {
                 Action::EditReferenceData
             }

@@ -49,6 +49,8 @@ pub enum Action {
     EditReferenceData,
     /// Create users, issue enrolment codes, list and revoke devices.
     ManageDevices,
+    /// Correct a device's view of a question's status: the server's alone.
+    ConfirmStatus,
 }
 
 impl fmt::Display for Action {
@@ -68,6 +70,7 @@ impl fmt::Display for Action {
             Self::MergeDuplicate => "merge duplicate questions",
             Self::EditReferenceData => "edit topics, agencies and localities",
             Self::ManageDevices => "manage users and devices",
+            Self::ConfirmStatus => "confirm a status (the server does)",
         };
         f.write_str(text)
     }
@@ -147,6 +150,7 @@ pub fn authorize(role: Role, action: Action, scope: Scope) -> Result<(), Permiss
     };
     let jurisdiction = |ok| within(ok, "within their own jurisdiction");
     match (action, role) {
+        (ConfirmStatus, _) => refuse(),
         (ManageDevices, Admin) => Ok(()),
         (ManageDevices, _) => refuse(),
         (EditReferenceData, Admin | Secretariat) => Ok(()),
@@ -241,6 +245,7 @@ mod tests {
         use Action::*;
         let j = Scope::JURISDICTION;
         check(ManageDevices, j, &[Admin]);
+        check(ConfirmStatus, j, &[]);
         check(EditReferenceData, j, &[Secretariat, Admin]);
         check(CreateDialogue, j, &[Secretariat]);
         check(CreateDialogue, NONE, &[]);

@@ -5,9 +5,10 @@
 //! dialogue without typing them in.
 //! Names follow the official spelling with diacritics, in NFC, because they are shown to
 //! leaders and printed in reports; search finds them without diacritics through
-//! [`crate::search::fold`].
+//! folding (see `townhall-core`'s search).
 
-use townhall_domain::Level;
+use crate::ids::{AgencyId, TopicId};
+use crate::records::Level;
 
 /// The topics questions are sorted by, in the order a form lists them.
 ///
@@ -109,90 +110,33 @@ pub const DEMO_COMMUNES: &[&str] = &[
     "Phường Phan Thiết",
 ];
 
-#[cfg(test)]
-mod tests {
-    use std::collections::HashSet;
+/// The time part of seeded ids: 2025-01-01T00:00:00Z, before any real record.
+const SEED_MILLIS: u64 = 1_735_689_600_000;
 
-    use unicode_normalization::UnicodeNormalization;
-
-    use super::*;
-    use crate::search::fold::fold;
-
-    /// Checks that every name in a list is tidy and that no two fold alike: two entries
-    /// that differ only in diacritics or case would look like one in search results.
-    fn check_names<'a>(list: &str, names: impl IntoIterator<Item = &'a str>) {
-        let mut seen = HashSet::new();
-        for name in names {
-            assert!(!name.is_empty(), "{list}: empty name");
-            assert_eq!(name, name.trim(), "{list}: {name:?} is not trimmed");
-            assert!(!name.contains("  "), "{list}: {name:?} has a double space");
-            assert_eq!(
-                name.nfc().collect::<String>(),
-                name,
-                "{list}: {name:?} is not NFC"
-            );
-            assert!(
-                !name.chars().any(char::is_control),
-                "{list}: {name:?} has a control char"
-            );
-            assert!(
-                seen.insert(fold(name)),
-                "{list}: {name:?} folds like another entry"
-            );
+/// Ten bytes derived from a name, stable across builds and platforms (two FNV-1a hashes).
+fn name_bytes(namespace: &str, name: &str) -> [u8; 10] {
+    let hash = |seed: u64| {
+        let mut h = seed;
+        for b in namespace.bytes().chain([0]).chain(name.bytes()) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
         }
-    }
+        h
+    };
+    let a = hash(0xcbf2_9ce4_8422_2325).to_be_bytes();
+    let b = hash(0x8422_2325_cbf2_9ce4).to_be_bytes();
+    let mut out = [0; 10];
+    out[..8].copy_from_slice(&a);
+    out[8..].copy_from_slice(&b[..2]);
+    out
+}
 
-    #[test]
-    fn reference_data_is_tidy_and_unique() {
-        check_names("TOPICS", TOPICS.iter().copied());
-        check_names(
-            "AGENCIES full names",
-            AGENCIES.iter().map(|&(full, _)| full),
-        );
-        check_names(
-            "AGENCIES short names",
-            AGENCIES.iter().map(|&(_, short)| short),
-        );
-        check_names(
-            "LOCALITY_LEVELS names",
-            LOCALITY_LEVELS.iter().map(|&(_, name, _)| name),
-        );
-        for &(_, name, kinds) in LOCALITY_LEVELS {
-            check_names(name, kinds.iter().copied());
-        }
-        check_names("DEMO_PROVINCE", [DEMO_PROVINCE]);
-        check_names("DEMO_COMMUNES", DEMO_COMMUNES.iter().copied());
-    }
+/// The id every replica gives the seeded topic `name`.
+pub fn seeded_topic_id(name: &str) -> TopicId {
+    TopicId::generate(SEED_MILLIS, name_bytes("topic", name))
+}
 
-    #[test]
-    fn catch_all_topic_is_last() {
-        assert_eq!(TOPICS.last(), Some(&"Khác"));
-    }
-
-    #[test]
-    fn levels_cover_the_domain_levels_top_down() {
-        let levels: Vec<Level> = LOCALITY_LEVELS.iter().map(|&(level, _, _)| level).collect();
-        assert_eq!(levels, Level::ALL);
-    }
-
-    #[test]
-    fn demo_localities_start_with_a_unit_kind() {
-        let starts_with_kind = |name: &str, level: Level| {
-            LOCALITY_LEVELS
-                .iter()
-                .filter(|&&(l, _, _)| l == level)
-                .any(|&(_, _, kinds)| {
-                    kinds
-                        .iter()
-                        .any(|kind| name.strip_prefix(kind).is_some_and(|r| r.starts_with(' ')))
-                })
-        };
-        assert!(
-            starts_with_kind(DEMO_PROVINCE, Level::Province),
-            "{DEMO_PROVINCE}"
-        );
-        for commune in DEMO_COMMUNES {
-            assert!(starts_with_kind(commune, Level::Commune), "{commune}");
-        }
-    }
+/// The id every replica gives the seeded agency `name`.
+pub fn seeded_agency_id(name: &str) -> AgencyId {
+    AgencyId::generate(SEED_MILLIS, name_bytes("agency", name))
 }

@@ -1,0 +1,258 @@
+//! The sync protocol's message bodies, as they travel as JSON over HTTP.
+//!
+//! `docs/PROTOCOL.md` describes every endpoint with these shapes; the server and the sync client
+//! both use these types, so the two cannot drift apart.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{AgencyId, DeviceId, LocalityId, MutationId, UserId};
+use crate::mutation::Mutation;
+use crate::records::{DeviceLetter, Role};
+
+/// The protocol version in every path: `/v1/...`.
+pub const PROTOCOL_VERSION: &str = "v1";
+
+/// The most mutations one push may carry.
+pub const MAX_PUSH_BATCH: usize = 1_000;
+
+/// The most changes one pull page returns.
+pub const MAX_PULL_LIMIT: u32 = 1_000;
+
+/// `POST /v1/enrol`: a device exchanges a single-use code for its identity and token.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnrolRequest {
+    /// The code an administrator issued for a user, as typed or scanned.
+    pub code: String,
+    /// A name for the device, shown in the device list (e.g. "Máy tính bảng 3").
+    pub device_name: String,
+}
+
+/// The answer to a successful enrolment.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct EnrolResponse {
+    /// The device's id, made by the server.
+    pub device: DeviceId,
+    /// The device's display letter, e.g. `B`.
+    pub letter: DeviceLetter,
+    /// The bearer token for every later request. Shown once; the server keeps only its hash.
+    pub token: String,
+    /// The user the device acts for.
+    pub user: UserId,
+    /// The user's name.
+    pub user_name: String,
+    /// The user's role.
+    pub role: Role,
+    /// The locality the user works in, if limited to one.
+    pub jurisdiction: Option<LocalityId>,
+    /// The agency an agency user answers for.
+    pub agency: Option<AgencyId>,
+    /// The server's epoch; a different epoch later means the server was restored.
+    pub epoch: String,
+}
+
+/// One mutation in a push, with its place in the device's sequence.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct PushItem {
+    /// The device's sequence number: 1, 2, 3, … without gaps.
+    pub seq: u64,
+    /// The mutation.
+    #[serde(flatten)]
+    pub mutation: Mutation,
+}
+
+/// `POST /v1/push`: the device's next mutations, in sequence order.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushRequest {
+    /// At most [`MAX_PUSH_BATCH`] items, in increasing `seq`.
+    pub mutations: Vec<PushItem>,
+}
+
+/// What the server did with one pushed mutation.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum PushOutcome {
+    /// Applied, and in the change log at `server_seq`.
+    Applied {
+        /// Where the change log holds it.
+        server_seq: u64,
+    },
+    /// Refused; the device's queue moves on and the device shows the reason to its user.
+    Rejected {
+        /// A stable code: `invalid`, `forbidden`, `out_of_scope`, `status_not_allowed`,
+        /// `status_not_permitted`, `not_found`, `conflict`.
+        code: String,
+        /// The reason in plain words.
+        reason: String,
+    },
+}
+
+/// The result for one pushed item.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct PushResult {
+    /// The item's sequence number.
+    pub seq: u64,
+    /// The item's mutation id.
+    pub mutation: MutationId,
+    /// Applied or rejected.
+    #[serde(flatten)]
+    pub outcome: PushOutcome,
+}
+
+/// Why a push stopped before its end.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct PushGap {
+    /// The sequence number the server expected next.
+    pub expected: u64,
+    /// The sequence number it found instead.
+    pub found: u64,
+}
+
+/// The answer to a push, sent only after the results are durable.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct PushResponse {
+    /// One result per item handled, in order; a resent item gets its stored result again.
+    pub results: Vec<PushResult>,
+    /// The highest sequence number of this device the server has handled.
+    pub last_applied_seq: u64,
+    /// Set when the batch stopped at a gap in the sequence; items after it were not handled.
+    pub gap: Option<PushGap>,
+}
+
+/// Who made a change in the log, as the server authenticated them.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct Author {
+    /// The user.
+    pub user: UserId,
+    /// Their role.
+    pub role: Role,
+}
+
+/// One entry of the server's change log.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct LogEntry {
+    /// The entry's place in the log; strictly increasing in commit order.
+    pub server_seq: u64,
+    /// Who made it.
+    pub author: Author,
+    /// The mutation as the server applied it (its clock clamped, a status change's `from` set
+    /// to the status the server saw).
+    #[serde(flatten)]
+    pub mutation: Mutation,
+}
+
+/// `GET /v1/pull?since=N&limit=L&epoch=E`: the next page of changes in the device's scope.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PullResponse {
+    /// A page of changes.
+    Page {
+        /// The server's epoch.
+        epoch: String,
+        /// Changes after `since`, in `server_seq` order.
+        changes: Vec<LogEntry>,
+        /// The cursor to send as `since` next time.
+        next: u64,
+        /// Whether more changes wait after `next`.
+        more: bool,
+    },
+    /// The server cannot continue from this cursor: it was restored from a backup (the epoch
+    /// differs, or the cursor is beyond its log). Download the scope again from 0 and re-push
+    /// every mutation after the server's `last_applied_seq` for this device.
+    Refetch {
+        /// The server's current epoch.
+        epoch: String,
+        /// What the server has applied of this device's sequence.
+        last_applied_seq: u64,
+    },
+}
+
+/// `GET /v1/status`: what the server knows of this device.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct StatusResponse {
+    /// The device.
+    pub device: DeviceId,
+    /// The highest sequence number of this device the server has handled.
+    pub last_applied_seq: u64,
+    /// The end of the server's change log.
+    pub server_seq: u64,
+    /// The server's epoch.
+    pub epoch: String,
+}
+
+/// `GET /v1/health`.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct HealthResponse {
+    /// Always `"ok"` when the server answers and its database does.
+    pub status: String,
+    /// The server's version.
+    pub version: String,
+}
+
+/// The body of every error response (4xx and 5xx).
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// A stable code the client branches on, e.g. `bad_request`, `unauthorized`.
+    pub code: String,
+    /// What went wrong, in plain words. A 5xx never carries internals.
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hlc::Hlc;
+    use crate::ids::TopicId;
+    use crate::mutation::Change;
+    use crate::records::Topic;
+
+    #[test]
+    fn push_items_are_flat() {
+        let item = PushItem {
+            seq: 7,
+            mutation: Mutation {
+                id: MutationId::generate(1, [1; 10]),
+                device: DeviceId::generate(1, [2; 10]),
+                hlc: Hlc::new(5, 0),
+                change: Change::UpsertTopic(Topic {
+                    id: TopicId::generate(1, [3; 10]),
+                    name: "Đất đai".to_owned(),
+                    archived: false,
+                }),
+            },
+        };
+        let json = serde_json::to_value(&item).unwrap();
+        assert_eq!(json["seq"], 7);
+        assert_eq!(json["kind"], "upsert_topic");
+        assert_eq!(serde_json::from_value::<PushItem>(json).unwrap(), item);
+    }
+
+    #[test]
+    fn outcomes_are_tagged() {
+        let result = PushResult {
+            seq: 1,
+            mutation: MutationId::generate(1, [1; 10]),
+            outcome: PushOutcome::Rejected {
+                code: "forbidden".to_owned(),
+                reason: "no".to_owned(),
+            },
+        };
+        let json = serde_json::to_value(&result).unwrap();
+        assert_eq!(json["outcome"], "rejected");
+        assert_eq!(json["code"], "forbidden");
+        let refetch = PullResponse::Refetch {
+            epoch: "e".to_owned(),
+            last_applied_seq: 3,
+        };
+        assert_eq!(serde_json::to_value(&refetch).unwrap()["type"], "refetch");
+    }
+
+    #[test]
+    fn unknown_fields_in_requests_are_refused() {
+        let err =
+            serde_json::from_str::<EnrolRequest>(r#"{"code":"x","device_name":"y","admin":true}"#)
+                .unwrap_err();
+        assert!(err.to_string().contains("unknown field `admin`"), "{err}");
+    }
+}

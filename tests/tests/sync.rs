@@ -1,0 +1,195 @@
+//! Devices capturing offline converge with the real server over loopback.
+//!
+//! Each test starts `townhall-server` on 127.0.0.1 with a temporary SQLite file, enrols devices
+//! with real enrolment codes, lets them capture while "offline" (not syncing), then syncs them
+//! in a seeded random order until quiet, and checks that every replica holds the same
+//! questions as a fresh device that pulls everything from the server: nothing lost, nothing
+//! duplicated.
+
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly on purpose")]
+
+use chrono::Duration;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use townhall_bench::server::TestServer;
+use townhall_domain::validate::AssignmentInput;
+use townhall_domain::{QuestionStatus, Role};
+use townhall_tests::devices::{
+    Device, capture, dialogue, enrol, runtime, snapshot, sync_now, today,
+};
+
+fn converge(devices: usize, seed: u64) {
+    let rt = runtime();
+    let server = TestServer::start().unwrap();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let secretariat = enrol(&rt, &server, &server.url, Role::Secretariat, "Văn phòng");
+    let dialogue = dialogue(&rt, &secretariat);
+    let recorders: Vec<Device> = (0..devices)
+        .map(|i| {
+            enrol(
+                &rt,
+                &server,
+                &server.url,
+                Role::Recorder,
+                &format!("Thư ký {i}"),
+            )
+        })
+        .collect();
+    for device in &recorders {
+        sync_now(&rt, device);
+    }
+
+    // Offline: every recorder captures; none syncs.
+    let mut captured = Vec::new();
+    for round in 0..6 {
+        for (i, device) in recorders.iter().enumerate() {
+            if rng.random_bool(0.8) {
+                captured.push(capture(device, dialogue, &mut rng, round * 100 + i));
+            }
+        }
+    }
+
+    // Back online in a random order, some devices several times.
+    let mut order: Vec<usize> = (0..devices).flat_map(|i| [i, i]).collect();
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.random_range(0..=i));
+    }
+    for i in order {
+        sync_now(&rt, &recorders[i]);
+    }
+
+    // The secretariat sorts some questions while recorders keep capturing.
+    sync_now(&rt, &secretariat);
+    let agency = secretariat.replica.lock().unwrap().agencies(false).unwrap()[0].id;
+    {
+        let mut replica = secretariat.replica.lock().unwrap();
+        for id in captured.iter().step_by(3) {
+            if replica.question(*id).unwrap().question.status == QuestionStatus::Received {
+                let due_on = today() + Duration::days(15);
+                replica
+                    .assign(
+                        *id,
+                        &AssignmentInput {
+                            agency,
+                            due_on,
+                            instructions: "Trả lời bằng văn bản".to_owned(),
+                        },
+                    )
+                    .unwrap();
+            }
+        }
+    }
+    for (i, device) in recorders.iter().enumerate() {
+        captured.push(capture(device, dialogue, &mut rng, 1_000 + i));
+    }
+    for _ in 0..2 {
+        sync_now(&rt, &secretariat);
+        for device in &recorders {
+            sync_now(&rt, device);
+        }
+    }
+
+    let observer = enrol(&rt, &server, &server.url, Role::Secretariat, "Quan sát");
+    sync_now(&rt, &observer);
+    let expected = snapshot(&observer);
+    assert_eq!(
+        expected.len(),
+        captured.len(),
+        "every capture reached the server once"
+    );
+    for id in &captured {
+        assert!(expected.contains_key(id), "capture {id} was lost");
+    }
+    let assigned = expected
+        .values()
+        .filter(|q| q.2 == QuestionStatus::Assigned)
+        .count();
+    assert!(
+        assigned > 0,
+        "the secretariat's assignments reached the server"
+    );
+    assert_eq!(
+        snapshot(&secretariat),
+        expected,
+        "the secretariat's replica differs from the server"
+    );
+    assert_eq!(
+        secretariat
+            .replica
+            .lock()
+            .unwrap()
+            .sync_status()
+            .unwrap()
+            .rejected,
+        0
+    );
+    for (i, device) in recorders.iter().enumerate() {
+        assert_eq!(
+            snapshot(device),
+            expected,
+            "recorder {i}'s replica differs from the server"
+        );
+        let status = device.replica.lock().unwrap().sync_status().unwrap();
+        assert_eq!((status.unsent, status.rejected), (0, 0), "recorder {i}");
+        assert!(status.last_success_at.is_some() && status.last_error.is_none());
+    }
+    // Numbers are unique across devices that never talked to each other.
+    let mut numbers: Vec<&String> = expected.values().map(|q| &q.0).collect();
+    numbers.sort();
+    numbers.dedup();
+    assert_eq!(numbers.len(), expected.len());
+}
+
+#[test]
+fn two_devices_capturing_offline_converge() {
+    converge(2, 7);
+}
+
+#[test]
+fn five_devices_capturing_offline_converge() {
+    converge(5, 11);
+}
+
+#[test]
+fn a_status_change_the_server_refuses_is_reported_and_corrected() {
+    let rt = runtime();
+    let server = TestServer::start().unwrap();
+    let secretariat = enrol(&rt, &server, &server.url, Role::Secretariat, "Văn phòng");
+    let dialogue = dialogue(&rt, &secretariat);
+    let recorder = enrol(&rt, &server, &server.url, Role::Recorder, "Thư ký");
+    sync_now(&rt, &recorder);
+    let mut rng = StdRng::seed_from_u64(3);
+    let id = capture(&recorder, dialogue, &mut rng, 1);
+    sync_now(&rt, &recorder);
+    sync_now(&rt, &secretariat);
+    // The secretariat merges it while the recorder, offline, answers it on the spot.
+    let other = capture(&secretariat, dialogue, &mut rng, 2);
+    secretariat
+        .replica
+        .lock()
+        .unwrap()
+        .merge_duplicate(id, other)
+        .unwrap();
+    recorder
+        .replica
+        .lock()
+        .unwrap()
+        .change_status(id, QuestionStatus::AnsweredOnSite, "")
+        .unwrap();
+    sync_now(&rt, &secretariat);
+    let report = sync_now(&rt, &recorder);
+    assert_eq!(report.rejected, 1);
+    let replica = recorder.replica.lock().unwrap();
+    let rejected = replica.rejected_mutations().unwrap();
+    assert_eq!(rejected[0].code, "status_not_allowed");
+    assert!(
+        rejected[0].reason.contains("`merged`"),
+        "{}",
+        rejected[0].reason
+    );
+    assert_eq!(
+        replica.question(id).unwrap().question.status,
+        QuestionStatus::Merged,
+        "the server's status wins"
+    );
+}
