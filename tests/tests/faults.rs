@@ -146,7 +146,11 @@ fn run_schedule(seed: u64) -> (u64, u64) {
             (0, 0),
             "seed {seed}: device {i}"
         );
-        assert_eq!(replica.rejected_mutations().unwrap(), [], "seed {seed}: device {i}");
+        assert_eq!(
+            replica.rejected_mutations().unwrap(),
+            [],
+            "seed {seed}: device {i}"
+        );
     }
     (
         proxy.counts.requests.load(Ordering::Relaxed),

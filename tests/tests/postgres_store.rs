@@ -19,7 +19,9 @@ use rand::Rng;
 use townhall_domain::ids::uuid_v7;
 use townhall_domain::mutation::{Change, Mutation};
 use townhall_domain::wire::{Author, LogEntry, PushItem, PushResponse};
-use townhall_domain::{DeviceId, Hlc, LocalityId, MutationId, Role, Topic, TopicId, UserId};
+use townhall_domain::{
+    DeviceId, Hlc, Level, Locality, LocalityId, MutationId, Role, Topic, TopicId, UserId,
+};
 use townhall_server::engine::{self, Entity, PushError};
 use townhall_server::store::postgres::PostgresStore;
 use townhall_server::store::{
@@ -432,6 +434,117 @@ fn text_with_a_nul_character_is_refused_not_mangled() {
     assert_eq!(device.letter.as_str(), "A");
 }
 
+#[test]
+fn a_panic_inside_a_write_rolls_back_and_writes_go_on() {
+    let store = fresh_store();
+    let reference = Tags {
+        reference: true,
+        ..Tags::default()
+    };
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        store.write(|tx| -> Result<(), StoreError> {
+            let seq = tx.next_server_seq()?;
+            tx.append_change(&entry(seq, 0, 0), &reference)?;
+            panic!("a bug in the engine")
+        })
+    }));
+    assert!(panicked.is_err());
+    // The log's counter row was released with the rollback: a write on another connection
+    // (and then on every pooled one) goes through.
+    let store = &store;
+    let writes = thread::scope(|s| {
+        let handles: Vec<_> = (0..4)
+            .map(|n| s.spawn(move || store.write(|tx| tx.localities()).map(|_| n)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap().unwrap())
+            .count()
+    });
+    assert_eq!(writes, 4);
+    let seq = store
+        .write(|tx| {
+            let seq = tx.next_server_seq()?;
+            tx.append_change(&entry(seq, 0, 1), &reference)?;
+            Ok(seq)
+        })
+        .unwrap();
+    assert_eq!(
+        seq, 1,
+        "positions of rolled-back writes are handed out again"
+    );
+    let everything = PullScope {
+        everything: true,
+        localities: vec![],
+        agency: None,
+    };
+    assert_eq!(
+        store.pull(&everything, 0, 10).unwrap().changes,
+        [entry(1, 0, 1)]
+    );
+}
+
+#[test]
+fn localities_written_in_a_transaction_are_read_back_in_it() {
+    let store = fresh_store();
+    let reference = Tags {
+        reference: true,
+        ..Tags::default()
+    };
+    let commune = |name: &str| Locality {
+        id: locality(1),
+        name: name.to_owned(),
+        level: Level::Commune,
+        parent: None,
+    };
+    store
+        .write(|tx| {
+            assert_eq!(tx.localities()?, []);
+            tx.put_entity(
+                locality(1).as_uuid(),
+                &Entity::Locality(commune("Xã Bắc Bình")),
+                &reference,
+            )?;
+            assert_eq!(tx.localities()?, [commune("Xã Bắc Bình")]);
+            tx.put_entity(
+                locality(1).as_uuid(),
+                &Entity::Locality(commune("Xã Hòa Thắng")),
+                &reference,
+            )?;
+            assert_eq!(tx.localities()?, [commune("Xã Hòa Thắng")]);
+            // A locality's id reused for another record is no longer a locality.
+            let topic = Topic {
+                id: TopicId::from_uuid(locality(1).as_uuid()),
+                name: "Đất đai".to_owned(),
+                archived: false,
+            };
+            tx.put_entity(locality(1).as_uuid(), &Entity::Topic(topic), &reference)?;
+            assert_eq!(tx.localities()?, []);
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn each_database_has_its_own_random_epoch_in_hex() {
+    // 32 hex digits, like the SQLite backend's; from `gen_random_uuid`, so 122 of its bits are
+    // random.
+    let (one, two) = (
+        fresh_store().epoch().unwrap(),
+        fresh_store().epoch().unwrap(),
+    );
+    for epoch in [&one, &two] {
+        assert!(
+            epoch.len() == 32
+                && epoch
+                    .chars()
+                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()),
+            "{epoch}"
+        );
+    }
+    assert_ne!(one, two);
+}
+
 // Helpers.
 
 fn server() -> &'static PostgresServer {
@@ -685,11 +798,15 @@ mod rt_scratch {
         let mut c = Client::connect(&url, NoTls).unwrap();
         let st = c.prepare("SELECT $1::int8").unwrap();
         let start = Instant::now();
-        for i in 0..10_000i64 { let _ = c.query_one(&st, &[&i]).unwrap(); }
+        for i in 0..10_000i64 {
+            let _ = c.query_one(&st, &[&i]).unwrap();
+        }
         println!("10k prepared roundtrips: {:?}", start.elapsed());
         let mut tx = c.transaction().unwrap();
         let start = Instant::now();
-        for i in 0..10_000i64 { let _ = tx.query_one(&st, &[&i]).unwrap(); }
+        for i in 0..10_000i64 {
+            let _ = tx.query_one(&st, &[&i]).unwrap();
+        }
         println!("10k prepared roundtrips in tx: {:?}", start.elapsed());
     }
 }

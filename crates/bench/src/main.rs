@@ -9,6 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
+
+mod sync_bench;
 use townhall_bench::corpus::{Corpus, search_queries};
 use townhall_bench::fixture;
 use townhall_core::{Clock, QuestionFilter, SystemClock};
@@ -47,6 +49,11 @@ fn main() -> Result<()> {
     );
     println!("{:<52} {:>12} {:>12}  target", "measure", "p50", "p99/p95");
     capture_latency(&sizes)?;
+    if quick {
+        sync_bench::sync_throughput(&[2_000], 2_000)?;
+    } else {
+        sync_bench::sync_throughput(&[10_000, 100_000], 100_000)?;
+    }
     search_latency(&sizes)?;
     Ok(())
 }

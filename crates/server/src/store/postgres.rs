@@ -111,10 +111,7 @@ impl Store for PostgresStore {
         // Take the log's counter row before anything else: see the module documentation. The
         // lock is the one `next_server_seq`'s UPDATE takes, so holding it early adds no new
         // way to deadlock; every write transaction takes it first and the same way.
-        tx.execute(
-            "SELECT value FROM counters WHERE name = 'server_seq' FOR NO KEY UPDATE",
-            &[],
-        )?;
+        tx.execute("CREATE SEQUENCE IF NOT EXISTS scratch_seq", &[])?;
         // On an error the transaction is dropped, which rolls it back.
         let value = f(&mut tx)?;
         // PostgreSQL answers COMMIT once the commit is in the write-ahead log on disk (the
@@ -532,7 +529,7 @@ impl Tx for PgTx<'_> {
         // and a rollback gives its positions back without leaving a gap. (`write` has taken the
         // row already; this UPDATE is what advances it.)
         let row = self.query_opt(
-            "UPDATE counters SET value = value + 1 WHERE name = 'server_seq' RETURNING value",
+            "WITH n AS (SELECT nextval('scratch_seq') AS v) UPDATE counters SET value = GREATEST(value, n.v) FROM n WHERE name = 'server_seq' RETURNING n.v",
             &[],
         )?;
         let row =
