@@ -40,8 +40,19 @@ pub fn enrol(
     role: Role,
     name: &str,
 ) -> Device {
+    enrol_with_clock(rt, server, url, role, name, Arc::new(SystemClock))
+}
+
+/// Like [`enrol`], for a device whose clock is `clock` (e.g. a year wrong).
+pub fn enrol_with_clock(
+    rt: &tokio::runtime::Runtime,
+    server: &TestServer,
+    url: &str,
+    role: Role,
+    name: &str,
+    clock: Arc<dyn Clock>,
+) -> Device {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let replica = Replica::open(&dir.path().join("replica.sqlite3"), clock).expect("a replica");
     let replica = Arc::new(Mutex::new(replica));
     let user = server.user(name, role, None, None).expect("a user");

@@ -117,7 +117,11 @@ fn a_puller_never_sees_a_later_position_before_an_earlier_one_commits() {
     const WRITERS: u8 = 4;
     const WRITES: u16 = 60;
     let total = u64::from(WRITERS) * u64::from(WRITES);
-    let store = fresh_store();
+    // Writers 0 and 1 share a server; 2 and 3 each have one of their own, as server processes
+    // sharing the database would. The pullers use the first.
+    let servers = servers(3);
+    let store_of = |writer: u8| &servers[usize::from(writer.saturating_sub(1))];
+    let store = &servers[0];
     let done = AtomicBool::new(false);
     let everything = PullScope {
         everything: true,
@@ -134,7 +138,7 @@ fn a_puller_never_sees_a_later_position_before_an_earlier_one_commits() {
     let (taken, pulled, pulled_in_commune) = thread::scope(|s| {
         let writers: Vec<_> = (0..WRITERS)
             .map(|writer| {
-                let store = &store;
+                let store = store_of(writer);
                 s.spawn(move || {
                     let mut rng = rand::rng();
                     let mut taken = Vec::new();
@@ -162,7 +166,7 @@ fn a_puller_never_sees_a_later_position_before_an_earlier_one_commits() {
             s.spawn(move || {
                 let mut cursor = 0;
                 let mut seen = Vec::new();
-                loop {
+                for _ in 0..1_000_000 {
                     let finished = done.load(Ordering::SeqCst);
                     let page = store.pull(&scope, cursor, 7).unwrap();
                     if scope.everything {
@@ -187,13 +191,17 @@ fn a_puller_never_sees_a_later_position_before_an_earlier_one_commits() {
                         return seen;
                     }
                 }
+                panic!("the puller never reached the end of the log; it is at {cursor}")
             })
         };
         let all = puller(everything);
         let in_commune = puller(commune);
-        let taken: Vec<Vec<u64>> = writers.into_iter().map(|w| w.join().unwrap()).collect();
+        let taken: Vec<_> = writers.into_iter().map(|w| w.join()).collect();
+        // Even when a writer failed, so that the pullers stop and the failure shows.
         done.store(true, Ordering::SeqCst);
-        (taken, all.join().unwrap(), in_commune.join().unwrap())
+        let (all, in_commune) = (all.join(), in_commune.join());
+        let taken: Vec<Vec<u64>> = taken.into_iter().map(|t| t.unwrap()).collect();
+        (taken, all.unwrap(), in_commune.unwrap())
     });
 
     // Each writer's positions rise, and together they are 1..=total, each taken once.
@@ -221,7 +229,10 @@ fn concurrent_read_modify_writes_lose_no_update() {
     // record 25 times; if two could read the same value, the total would fall short.
     const WRITERS: u16 = 4;
     const WRITES: u16 = 25;
-    let store = fresh_store();
+    // Writers 0 and 1 share a server; 2 and 3 each have their own.
+    let servers = servers(3);
+    let store_of = |writer: u16| &servers[usize::from(writer.saturating_sub(1))];
+    let store = &servers[0];
     let id = TopicId::from_uuid(uuid(1));
     let counter = |count: u32| {
         Entity::Topic(Topic {
@@ -239,7 +250,7 @@ fn concurrent_read_modify_writes_lose_no_update() {
         .unwrap();
     thread::scope(|s| {
         for writer in 0..WRITERS {
-            let store = &store;
+            let store = store_of(writer);
             s.spawn(move || {
                 for n in 0..WRITES {
                     store
@@ -267,7 +278,9 @@ fn concurrent_pushes_apply_each_mutation_once() {
     const DEVICES: u8 = 3;
     const BATCHES: u64 = 4;
     const BATCH: u64 = 25;
-    let store = fresh_store();
+    // The two senders of each device use two servers sharing the database.
+    let servers = servers(2);
+    let store = &servers[0];
     let devices: Vec<Device> = (1..=DEVICES)
         .map(|n| enrol_secretariat(&store, n))
         .collect();
@@ -282,10 +295,10 @@ fn concurrent_pushes_apply_each_mutation_once() {
             .flat_map(|device| {
                 // Each device pushes its batches from two threads at once, as when a response
                 // was lost and the device resent while the first request still ran.
-                (0..2).map(move |_| (device, batch))
+                (0..2).map(move |sender| (device, sender, batch))
             })
-            .map(|(device, batch)| {
-                let store = &store;
+            .map(|(device, sender, batch)| {
+                let store = &servers[sender];
                 s.spawn(move || {
                     (0..BATCHES)
                         .map(|b| push(store, device, &batch(device, 1 + b * BATCH)))
@@ -556,6 +569,14 @@ fn fresh_store() -> PostgresStore {
     PostgresStore::connect(&server().create_database().unwrap()).unwrap()
 }
 
+/// `n` stores on one new, empty database, as `n` server processes sharing it would have.
+fn servers(n: usize) -> Vec<PostgresStore> {
+    let url = server().create_database().unwrap();
+    (0..n)
+        .map(|_| PostgresStore::connect(&url).unwrap())
+        .collect()
+}
+
 /// Pushes through one write transaction, as the HTTP layer does.
 fn push(store: &PostgresStore, device: &Device, items: &[PushItem]) -> PushResponse {
     let outcome = store.write(|tx| match engine::push(tx, device, items, at(30)) {
@@ -674,139 +695,4 @@ fn device_id(n: u8) -> DeviceId {
 
 fn locality(n: u8) -> LocalityId {
     LocalityId::from_uuid(uuid(200 + n))
-}
-
-mod timing_scratch {
-    use super::*;
-    use std::time::Instant;
-    use townhall_domain::{
-        Citizen, DialogueDetails, DialogueId, DisplayNumber, Level, Locality, QuestionId,
-        QuestionKind, QuestionSource, QuestionText,
-    };
-
-    #[test]
-    fn push_10k_timing() {
-        let store = fresh_store();
-        let dev = enrol_secretariat(&store, 1);
-        let l = LocalityId::from_uuid(uuid(50));
-        let d = DialogueId::from_uuid(uuid(51));
-        let mk = |seq: u64, change| PushItem {
-            seq,
-            mutation: Mutation {
-                id: MutationId::generate(seq, [9; 10]),
-                device: dev.id,
-                hlc: Hlc::new(millis(at(1)) + seq, 0),
-                change,
-            },
-        };
-        let mut items = vec![
-            mk(
-                1,
-                Change::UpsertLocality(Locality {
-                    id: l,
-                    name: "Xã".into(),
-                    level: Level::Commune,
-                    parent: None,
-                }),
-            ),
-            mk(
-                2,
-                Change::CreateDialogue {
-                    id: d,
-                    details: DialogueDetails {
-                        title: "Đối thoại".into(),
-                        level: Level::Commune,
-                        locality: l,
-                        audience: String::new(),
-                        venue: String::new(),
-                        starts_at: at(100),
-                        hosts: String::new(),
-                        coordinating_bodies: String::new(),
-                        plan_issued_on: None,
-                        attendee_count: None,
-                    },
-                },
-            ),
-        ];
-        for n in 0..10_000u64 {
-            items.push(mk(
-                3 + n,
-                Change::CaptureQuestion {
-                    id: QuestionId::generate(n + 1, [7; 10]),
-                    dialogue: d,
-                    number: DisplayNumber {
-                        letter: dev.letter.clone(),
-                        counter: u32::try_from(n + 1).unwrap(),
-                    },
-                    text: QuestionText {
-                        kind: QuestionKind::Petition,
-                        source: QuestionSource::InHall,
-                        topic: None,
-                        content: format!("Câu hỏi số {n} về đường liên thôn hư hỏng"),
-                    },
-                    citizen: Citizen::Anonymous,
-                    captured_at: at(2),
-                },
-            ));
-        }
-        let start = Instant::now();
-        for chunk in items.chunks(1000) {
-            let r = push(&store, &dev, chunk);
-            assert!(
-                r.results.iter().all(|r| matches!(
-                    r.outcome,
-                    townhall_domain::wire::PushOutcome::Applied { .. }
-                )),
-                "{:?}",
-                r.results[0]
-            );
-        }
-        println!("push 10002 in 11 batches: {:?}", start.elapsed());
-        let start = Instant::now();
-        let scope = PullScope {
-            everything: true,
-            localities: vec![],
-            agency: None,
-        };
-        let mut cursor = 0;
-        let mut n = 0;
-        loop {
-            let p = store.pull(&scope, cursor, 1000).unwrap();
-            n += p.changes.len();
-            cursor = p.next;
-            if !p.more {
-                break;
-            }
-        }
-        println!("pull {n}: {:?}", start.elapsed());
-        let scope = PullScope {
-            everything: false,
-            localities: vec![],
-            agency: Some(townhall_domain::AgencyId::from_uuid(uuid(9))),
-        };
-        let start = Instant::now();
-        let p = store.pull(&scope, 0, 1000).unwrap();
-        println!("narrow pull {}: {:?}", p.changes.len(), start.elapsed());
-    }
-}
-mod rt_scratch {
-    use super::*;
-    use std::time::Instant;
-    #[test]
-    fn roundtrip_timing() {
-        let url = server().create_database().unwrap();
-        let mut c = Client::connect(&url, NoTls).unwrap();
-        let st = c.prepare("SELECT $1::int8").unwrap();
-        let start = Instant::now();
-        for i in 0..10_000i64 {
-            let _ = c.query_one(&st, &[&i]).unwrap();
-        }
-        println!("10k prepared roundtrips: {:?}", start.elapsed());
-        let mut tx = c.transaction().unwrap();
-        let start = Instant::now();
-        for i in 0..10_000i64 {
-            let _ = tx.query_one(&st, &[&i]).unwrap();
-        }
-        println!("10k prepared roundtrips in tx: {:?}", start.elapsed());
-    }
 }

@@ -8,14 +8,17 @@
 
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly on purpose")]
 
+use std::sync::Arc;
+
 use chrono::Duration;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use townhall_bench::server::TestServer;
-use townhall_domain::validate::AssignmentInput;
-use townhall_domain::{QuestionStatus, Role};
+use townhall_core::{Clock, ManualClock, SystemClock};
+use townhall_domain::validate::{AssignmentInput, QuestionInput};
+use townhall_domain::{QuestionKind, QuestionStatus, Role};
 use townhall_tests::devices::{
-    Device, capture, dialogue, enrol, runtime, snapshot, sync_now, today,
+    Device, capture, dialogue, enrol, enrol_with_clock, runtime, snapshot, sync_now, today,
 };
 
 fn converge(devices: usize, seed: u64) {
@@ -191,5 +194,85 @@ fn a_status_change_the_server_refuses_is_reported_and_corrected() {
         replica.question(id).unwrap().question.status,
         QuestionStatus::Merged,
         "the server's status wins"
+    );
+}
+
+#[test]
+fn devices_a_year_ahead_and_a_year_behind_converge() {
+    let rt = runtime();
+    let server = TestServer::start().unwrap();
+    let now = SystemClock.now();
+    let year = Duration::days(365);
+    let secretariat = enrol(&rt, &server, &server.url, Role::Secretariat, "Văn phòng");
+    let dialogue = dialogue(&rt, &secretariat);
+    let clock = |at| -> Arc<dyn Clock> { Arc::new(ManualClock::new(at, 1)) };
+    let ahead = enrol_with_clock(
+        &rt,
+        &server,
+        &server.url,
+        Role::Secretariat,
+        "Sớm",
+        clock(now + year),
+    );
+    let behind = enrol_with_clock(
+        &rt,
+        &server,
+        &server.url,
+        Role::Secretariat,
+        "Muộn",
+        clock(now - year),
+    );
+    let devices = [&secretariat, &ahead, &behind];
+    for device in devices {
+        sync_now(&rt, device);
+    }
+    let mut rng = StdRng::seed_from_u64(9);
+    let ids: Vec<_> = devices
+        .iter()
+        .enumerate()
+        .map(|(i, d)| capture(d, dialogue, &mut rng, i))
+        .collect();
+    for device in devices.iter().chain(&devices) {
+        sync_now(&rt, device);
+    }
+    // Everyone edits every question, in turn, syncing in between.
+    for (round, editor) in devices.iter().enumerate() {
+        for id in &ids {
+            let input = QuestionInput {
+                kind: Some(QuestionKind::Proposal),
+                content: format!("Sửa lần {round}"),
+                ..Default::default()
+            };
+            editor
+                .replica
+                .lock()
+                .unwrap()
+                .edit_question(*id, &input)
+                .unwrap();
+        }
+        sync_now(&rt, editor);
+        for device in devices {
+            sync_now(&rt, device);
+        }
+    }
+    for device in devices {
+        sync_now(&rt, device);
+    }
+    let expected = snapshot(&secretariat);
+    assert_eq!(
+        snapshot(&ahead),
+        expected,
+        "the device a year ahead diverged"
+    );
+    assert_eq!(
+        snapshot(&behind),
+        expected,
+        "the device a year behind diverged"
+    );
+    // The device a year behind saw the others' edits before making its own, so its clock
+    // moved past theirs and its edit, the last one, stands everywhere.
+    assert!(
+        expected.values().all(|q| q.1 == "Sửa lần 2"),
+        "{expected:?}"
     );
 }

@@ -24,11 +24,18 @@ struct Sizes {
 }
 
 fn main() -> Result<()> {
-    let quick = match std::env::args().nth(1).as_deref() {
-        None => false,
-        Some("--quick") => true,
-        Some(other) => bail!("unknown argument `{other}`; usage: townhall-bench [--quick]"),
-    };
+    let mut quick = false;
+    let mut only: Option<String> = None;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--quick" => quick = true,
+            "capture" | "sync" | "search" => only = Some(arg),
+            other => bail!(
+                "unknown argument `{other}`; usage: townhall-bench [--quick] [capture|sync|search]"
+            ),
+        }
+    }
+    let runs = |part: &str| only.as_deref().is_none_or(|o| o == part);
     let sizes = if quick {
         Sizes {
             captures: 300,
@@ -48,13 +55,19 @@ fn main() -> Result<()> {
         cores()
     );
     println!("{:<52} {:>12} {:>12}  target", "measure", "p50", "p99/p95");
-    capture_latency(&sizes)?;
-    if quick {
-        sync_bench::sync_throughput(&[2_000], 2_000)?;
-    } else {
-        sync_bench::sync_throughput(&[10_000, 100_000], 100_000)?;
+    if runs("capture") {
+        capture_latency(&sizes)?;
     }
-    search_latency(&sizes)?;
+    if runs("sync") {
+        if quick {
+            sync_bench::sync_throughput(&[2_000], 2_000)?;
+        } else {
+            sync_bench::sync_throughput(&[10_000, 100_000], 100_000)?;
+        }
+    }
+    if runs("search") {
+        search_latency(&sizes)?;
+    }
     Ok(())
 }
 

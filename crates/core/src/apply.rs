@@ -382,6 +382,15 @@ fn merge_group<T: Ord + Clone + Serialize>(
     if current == incoming {
         return Ok(None);
     }
+    if current.value == incoming.value
+        && current.stamp.device == incoming.stamp.device
+        && incoming.stamp < current.stamp
+    {
+        // This device's own edit, back from the server with its clock clamped (this device's
+        // clock runs ahead): take the server's stamp, so later edits from other devices order
+        // against it here exactly as they do everywhere else.
+        return Ok(Some(incoming));
+    }
     let incoming_stamp = incoming.stamp;
     let concurrent = base != Some(current.stamp);
     let merged = merge(current, incoming);

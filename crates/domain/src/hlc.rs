@@ -142,6 +142,19 @@ impl HlcClock {
     /// tick is after it. Remote readings too far ahead are clamped first, and the clamp reported.
     pub fn observe(&mut self, remote: Hlc, now_millis: u64) -> Option<Clamp> {
         let (remote, clamp) = clamp_remote(remote, now_millis);
+        self.merge_reading(remote, now_millis);
+        clamp
+    }
+
+    /// Takes in a reading the server already vetted (clamped against its own clock), without
+    /// clamping it again against this device's clock: a device whose clock is a year behind
+    /// must still stamp its next edit after what it has seen, or its edits would lose every
+    /// merge for a year.
+    pub fn observe_vetted(&mut self, remote: Hlc, now_millis: u64) {
+        self.merge_reading(remote, now_millis);
+    }
+
+    fn merge_reading(&mut self, remote: Hlc, now_millis: u64) {
         let millis = self.last.millis.max(remote.millis).max(now_millis);
         let next = if millis == self.last.millis && millis == remote.millis {
             Hlc::new(millis, self.last.counter.max(remote.counter)).successor()
@@ -153,7 +166,6 @@ impl HlcClock {
             Hlc::new(millis, 0)
         };
         self.last = next;
-        clamp
     }
 }
 
@@ -211,6 +223,15 @@ mod tests {
         let mut clock = HlcClock::new();
         assert_eq!(clock.observe(Hlc::new(now + 60_000, 7), now), None);
         assert_eq!(clock.last(), Hlc::new(now + 60_000, 8));
+    }
+
+    #[test]
+    fn vetted_readings_are_not_clamped_by_a_slow_local_clock() {
+        let year = 365 * 24 * 3_600_000;
+        let server_time = 1_700_000_000_000 + year;
+        let mut slow = HlcClock::new();
+        slow.observe_vetted(Hlc::new(server_time, 4), server_time - year);
+        assert!(slow.tick(server_time - year) > Hlc::new(server_time, 4));
     }
 
     #[test]

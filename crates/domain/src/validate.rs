@@ -6,11 +6,12 @@
 //! so nothing a person typed changes meaning without them knowing.
 //! Errors name the field and the problem, and carry a stable [`Problem::code`] the UI branches on.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::ids::{AgencyId, LocalityId, TopicId};
 use crate::records::{
@@ -205,7 +206,16 @@ impl TextRule {
 /// Normalises and checks one text field: NFC, `\r\n` → `\n`, trimmed, no control characters
 /// other than newline (and no newline at all in one-line fields), within the length limit.
 pub fn text(field: &str, input: &str, rule: TextRule) -> Result<String, ValidationError> {
-    let normalized: String = input.replace("\r\n", "\n").nfc().collect();
+    let unix_lines = if input.contains('\r') {
+        Cow::Owned(input.replace("\r\n", "\n"))
+    } else {
+        Cow::Borrowed(input)
+    };
+    // Most text arrives composed already; the quick check spares the full normalisation.
+    let normalized = match is_nfc_quick(unix_lines.chars()) {
+        IsNormalized::Yes => unix_lines,
+        _ => Cow::Owned(unix_lines.nfc().collect()),
+    };
     let trimmed = normalized.trim();
     for (position, c) in trimmed.chars().enumerate() {
         if c == '\n' {

@@ -56,6 +56,8 @@ impl Reindex {
             )?;
         }
         // The same folding as migration 0002, which built the index for rows that existed then.
+        // In rowid order: FTS5 flushes its pending terms whenever a rowid is lower than the one
+        // before, and ids (UUIDv7 with random low bits) do not follow insertion order.
         exec(
             tx,
             "INSERT INTO question_search (rowid, number, content, citizen)
@@ -63,7 +65,8 @@ impl Reindex {
                     townhall_fold(number_letter || '-' || printf('%03d', number_counter)),
                     townhall_fold(content),
                     townhall_fold(concat_ws(' ', citizen_name, citizen_locality))
-             FROM questions WHERE id IN (SELECT DISTINCT value FROM json_each(?1))",
+             FROM questions WHERE id IN (SELECT DISTINCT value FROM json_each(?1))
+             ORDER BY local_seq",
             params![ids],
         )?;
         Ok(())

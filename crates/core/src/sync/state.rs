@@ -182,7 +182,7 @@ impl Replica {
             };
             apply::apply(&tx, &entry.mutation, author, &mut reindex)?;
             if let Some(clock) = &mut clock {
-                clock.observe(entry.mutation.hlc, now_millis);
+                clock.observe_vetted(entry.mutation.hlc, now_millis);
             }
         }
         let pending: Vec<String> = {

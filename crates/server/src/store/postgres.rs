@@ -4,11 +4,13 @@
 //! It keeps the SQLite backend's tables (see `migrations/postgres/0001_server.sql`) and its
 //! guarantees, with PostgreSQL's concurrency made explicit:
 //!
-//! - **Writes are serialised.** [`Store::write`] runs at READ COMMITTED and first locks the
+//! - **Writes are serialized.** [`Store::write`] runs at READ COMMITTED and first locks the
 //!   `server_seq` counter row, which every change-log append updates. The engine reads a record,
 //!   merges and writes it back; two writers that both read before either wrote would lose an
 //!   update. Holding the counter row from the start makes write transactions run one after the
-//!   other, as SQLite's `BEGIN IMMEDIATE` does, so the engine's reads are always current.
+//!   other, as SQLite's `BEGIN IMMEDIATE` does, so the engine's reads are always current. The
+//!   lock is in the database, so it holds across server processes sharing it; within one
+//!   process, writes also queue on a mutex before taking a pooled connection.
 //! - **Log order is commit order.** A writer holds the counter row from its first position to
 //!   its commit, and the next writer can only take the row once that commit is visible. So a
 //!   puller that sees position `n` sees every position below it: no late commit is skipped.
@@ -20,6 +22,7 @@
 //! async task (it panics there), and drop it outside async code for the same reason.
 
 use std::collections::HashMap;
+use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -40,6 +43,11 @@ use crate::store::{
 /// The server's state in a PostgreSQL database, through a pool of connections.
 pub struct PostgresStore {
     pool: r2d2::Pool<Manager>,
+    /// Taken before a write takes a connection. Writes run one at a time in the database anyway
+    /// (see the module documentation); queueing them here, rather than on pooled connections
+    /// waiting for the database's lock, leaves the other connections to pulls and
+    /// authentication while long pushes wait their turn.
+    writer: Mutex<()>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -84,7 +92,10 @@ impl PostgresStore {
             .connection_timeout(CONNECT_TIMEOUT)
             .build(Manager(PostgresConnectionManager::new(config, NoTls)))
             .map_err(|e| StoreError::Database(format!("cannot open connections: {e}")))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            writer: Mutex::new(()),
+        })
     }
 
     /// A connection from the pool.
@@ -97,6 +108,9 @@ impl PostgresStore {
 
 impl Store for PostgresStore {
     fn write<T>(&self, f: impl FnOnce(&mut dyn Tx) -> StoreResult<T>) -> StoreResult<T> {
+        // The mutex guards no data, so a write that panicked while holding it left nothing
+        // inconsistent behind (its transaction rolled back): the poison can be ignored.
+        let _turn = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let mut connection = self.connection()?;
         let Connection { client, statements } = &mut *connection;
         let mut tx = PgTx {
@@ -111,7 +125,10 @@ impl Store for PostgresStore {
         // Take the log's counter row before anything else: see the module documentation. The
         // lock is the one `next_server_seq`'s UPDATE takes, so holding it early adds no new
         // way to deadlock; every write transaction takes it first and the same way.
-        tx.execute("CREATE SEQUENCE IF NOT EXISTS scratch_seq", &[])?;
+        tx.execute(
+            "SELECT value FROM counters WHERE name = 'server_seq' FOR NO KEY UPDATE",
+            &[],
+        )?;
         // On an error the transaction is dropped, which rolls it back.
         let value = f(&mut tx)?;
         // PostgreSQL answers COMMIT once the commit is in the write-ahead log on disk (the
@@ -529,7 +546,7 @@ impl Tx for PgTx<'_> {
         // and a rollback gives its positions back without leaving a gap. (`write` has taken the
         // row already; this UPDATE is what advances it.)
         let row = self.query_opt(
-            "WITH n AS (SELECT nextval('scratch_seq') AS v) UPDATE counters SET value = GREATEST(value, n.v) FROM n WHERE name = 'server_seq' RETURNING n.v",
+            "UPDATE counters SET value = value + 1 WHERE name = 'server_seq' RETURNING value",
             &[],
         )?;
         let row =
