@@ -43,6 +43,26 @@ pub fn enrol(
     enrol_with_clock(rt, server, url, role, name, Arc::new(SystemClock))
 }
 
+/// Enrols a device for a new agency user answering for `agency`.
+pub fn enrol_agency(
+    rt: &tokio::runtime::Runtime,
+    server: &TestServer,
+    agency: townhall_domain::AgencyId,
+    name: &str,
+) -> Device {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let replica = Replica::open(&dir.path().join("replica.sqlite3"), clock).expect("a replica");
+    let replica = Arc::new(Mutex::new(replica));
+    let user = server
+        .user(name, Role::Agency, None, Some(agency))
+        .expect("a user");
+    let code = server.code(user).expect("a code");
+    rt.block_on(sync::enrol(&replica, &server.url, &code, name))
+        .expect("enrolment");
+    Device { _dir: dir, replica }
+}
+
 /// Like [`enrol`], for a device whose clock is `clock` (e.g. a year wrong).
 pub fn enrol_with_clock(
     rt: &tokio::runtime::Runtime,

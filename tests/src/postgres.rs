@@ -267,9 +267,14 @@ impl Drop for PostgresServer {
 /// The directory holding `initdb` and `pg_ctl`: `$TOWNHALL_PG_BIN`, else the newest
 /// `/usr/lib/postgresql/<major>/bin`.
 fn server_programs() -> Result<PathBuf> {
+    let chosen = env::var_os(BIN_DIR_VARIABLE).map(PathBuf::from);
+    server_programs_in(Path::new(DEBIAN_PREFIX), chosen)
+}
+
+/// [`server_programs`], with Debian's prefix and the variable's value passed in.
+fn server_programs_in(prefix: &Path, chosen: Option<PathBuf>) -> Result<PathBuf> {
     let has_programs = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
-    if let Some(dir) = env::var_os(BIN_DIR_VARIABLE) {
-        let dir = PathBuf::from(dir);
+    if let Some(dir) = chosen {
         if has_programs(&dir) {
             return Ok(dir);
         }
@@ -278,7 +283,7 @@ fn server_programs() -> Result<PathBuf> {
             dir.display()
         );
     }
-    let newest = fs::read_dir(DEBIAN_PREFIX)
+    let newest = fs::read_dir(prefix)
         .into_iter()
         .flatten()
         .flatten()
@@ -292,8 +297,9 @@ fn server_programs() -> Result<PathBuf> {
         Some((_, bin)) => Ok(bin),
         None => bail!(
             "PostgreSQL's server programs (initdb, pg_ctl) are not installed: none found in \
-             {DEBIAN_PREFIX}/<version>/bin. Run `cargo xtask test`, which installs them (Debian's \
-             `postgresql` package), or set {BIN_DIR_VARIABLE} to the directory that holds them."
+             {}/<version>/bin. Run `cargo xtask test`, which installs them (Debian's \
+             `postgresql` package), or set {BIN_DIR_VARIABLE} to the directory that holds them.",
+            prefix.display()
         ),
     }
 }
@@ -349,4 +355,50 @@ fn describe(output: &Output) -> String {
         String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Makes `<prefix>/<major>/bin` with the named programs in it.
+    fn install(prefix: &Path, major: &str, programs: &[&str]) -> PathBuf {
+        let bin = prefix.join(major).join("bin");
+        fs::create_dir_all(&bin).unwrap();
+        for program in programs {
+            fs::write(bin.join(program), "").unwrap();
+        }
+        bin
+    }
+
+    #[test]
+    fn missing_programs_say_how_to_install_them() {
+        let prefix = tempfile::tempdir().unwrap();
+        for path in [prefix.path().to_owned(), prefix.path().join("absent")] {
+            let err = server_programs_in(&path, None).unwrap_err().to_string();
+            assert!(
+                err.contains("not installed") && err.contains("cargo xtask test"),
+                "{err}"
+            );
+        }
+        // A version without both programs (only the client package, say) does not count.
+        install(prefix.path(), "15", &["pg_ctl"]);
+        assert!(server_programs_in(prefix.path(), None).is_err());
+    }
+
+    #[test]
+    fn the_newest_version_is_used_unless_one_is_chosen() {
+        let prefix = tempfile::tempdir().unwrap();
+        let old = install(prefix.path(), "9", &["initdb", "pg_ctl"]);
+        let new = install(prefix.path(), "15", &["initdb", "pg_ctl"]);
+        install(prefix.path(), "17", &["pg_ctl"]);
+        fs::create_dir_all(prefix.path().join("common")).unwrap();
+        assert_eq!(server_programs_in(prefix.path(), None).unwrap(), new);
+        assert_eq!(
+            server_programs_in(prefix.path(), Some(old.clone())).unwrap(),
+            old
+        );
+        let err = server_programs_in(prefix.path(), Some(prefix.path().to_owned())).unwrap_err();
+        assert!(err.to_string().contains(BIN_DIR_VARIABLE), "{err}");
+    }
 }

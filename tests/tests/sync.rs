@@ -18,7 +18,8 @@ use townhall_core::{Clock, ManualClock, SystemClock};
 use townhall_domain::validate::{AssignmentInput, QuestionInput};
 use townhall_domain::{QuestionKind, QuestionStatus, Role};
 use townhall_tests::devices::{
-    Device, capture, dialogue, enrol, enrol_with_clock, runtime, snapshot, sync_now, today,
+    Device, capture, dialogue, enrol, enrol_agency, enrol_with_clock, runtime, snapshot, sync_now,
+    today,
 };
 
 fn converge(devices: usize, seed: u64) {
@@ -274,5 +275,88 @@ fn devices_a_year_ahead_and_a_year_behind_converge() {
     assert!(
         expected.values().all(|q| q.1 == "Sửa lần 2"),
         "{expected:?}"
+    );
+}
+
+#[test]
+fn an_agency_sees_only_what_is_assigned_to_it_and_answers_in_writing() {
+    let rt = runtime();
+    let server = TestServer::start().unwrap();
+    let secretariat = enrol(&rt, &server, &server.url, Role::Secretariat, "Văn phòng");
+    let dialogue = dialogue(&rt, &secretariat);
+    let mut rng = StdRng::seed_from_u64(4);
+    let ids: Vec<_> = (0..4)
+        .map(|n| capture(&secretariat, dialogue, &mut rng, n))
+        .collect();
+    let agencies = secretariat.replica.lock().unwrap().agencies(false).unwrap();
+    let (ours, theirs) = (agencies[0].id, agencies[1].id);
+    {
+        let mut replica = secretariat.replica.lock().unwrap();
+        for (id, agency) in [(ids[0], ours), (ids[1], ours), (ids[2], theirs)] {
+            if replica.question(id).unwrap().question.status == QuestionStatus::Received {
+                let terms = AssignmentInput {
+                    agency,
+                    due_on: today() + Duration::days(10),
+                    instructions: String::new(),
+                };
+                replica.assign(id, &terms).unwrap();
+            }
+        }
+    }
+    sync_now(&rt, &secretariat);
+    let agency = enrol_agency(&rt, &server, ours, "Sở");
+    sync_now(&rt, &agency);
+    let seen: Vec<_> = snapshot(&agency).into_keys().collect();
+    let mut expected = vec![ids[0], ids[1]];
+    expected.sort();
+    assert_eq!(
+        seen, expected,
+        "an agency pulls only the questions assigned to it"
+    );
+    assert_eq!(
+        agency.replica.lock().unwrap().dialogues().unwrap().len(),
+        1,
+        "with their dialogue"
+    );
+
+    let written = townhall_domain::validate::AnswerInput {
+        mode: townhall_domain::AnswerMode::Written,
+        answered_by: "Sở".to_owned(),
+        agency: Some(ours),
+        content: "Trả lời bằng văn bản".to_owned(),
+        document_number: Some("12/TL".to_owned()),
+        document_date: Some(today()),
+    };
+    agency
+        .replica
+        .lock()
+        .unwrap()
+        .add_answer(ids[0], &written)
+        .unwrap();
+    let report = sync_now(&rt, &agency);
+    assert_eq!(report.rejected, 0);
+    sync_now(&rt, &secretariat);
+    let detail = secretariat
+        .replica
+        .lock()
+        .unwrap()
+        .question(ids[0])
+        .unwrap();
+    assert_eq!(detail.question.status, QuestionStatus::Answered);
+    assert_eq!(
+        detail.answers.last().unwrap().body.content,
+        "Trả lời bằng văn bản"
+    );
+    // Answering a question of another agency is refused by the server.
+    let err = agency
+        .replica
+        .lock()
+        .unwrap()
+        .add_answer(ids[2], &written)
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        "not_found",
+        "the agency's replica does not even hold it"
     );
 }

@@ -811,3 +811,159 @@ fn a_replica_reopens_with_everything_and_continues_numbering() {
         "the clock survived the restart"
     );
 }
+
+#[test]
+fn every_write_refuses_bad_input_with_a_code_and_changes_nothing() {
+    let mut f = fixture();
+    let q = f.capture("Câu hỏi có sẵn");
+    let today = f.clock.today();
+    let agency = f.agency("Sở Y tế");
+    let nobody = QuestionId::generate(1, [7; 10]);
+    let bad_dialogue = DialogueInput {
+        title: " ".to_owned(),
+        level: Level::Commune,
+        locality: townhall_domain::LocalityId::generate(1, [7; 10]),
+        audience: String::new(),
+        venue: String::new(),
+        starts_at: start(),
+        hosts: String::new(),
+        coordinating_bodies: String::new(),
+        plan_issued_on: None,
+        attendee_count: None,
+    };
+    let good_dialogue = DialogueInput {
+        title: "Đối thoại".to_owned(),
+        ..bad_dialogue.clone()
+    };
+    let written = |content: &str| AnswerInput {
+        mode: AnswerMode::Written,
+        answered_by: "Sở Y tế".to_owned(),
+        agency: Some(agency),
+        content: content.to_owned(),
+        document_number: Some("1/SYT".to_owned()),
+        document_date: Some(today),
+    };
+    let terms = AssignmentInput {
+        agency,
+        due_on: today + Duration::days(5),
+        instructions: String::new(),
+    };
+    let before = (
+        f.replica.outbox_len().unwrap(),
+        f.count_questions(),
+        f.replica.question(q).unwrap(),
+    );
+    let attempts: Vec<(&str, ReplicaError)> = vec![
+        (
+            "invalid",
+            f.replica.create_dialogue(&bad_dialogue).unwrap_err(),
+        ),
+        (
+            "not_found",
+            f.replica
+                .edit_dialogue(DialogueId::generate(1, [7; 10]), &good_dialogue)
+                .unwrap_err(),
+        ),
+        (
+            "not_found",
+            f.replica
+                .set_dialogue_status(
+                    DialogueId::generate(1, [7; 10]),
+                    townhall_domain::DialogueStatus::Open,
+                )
+                .unwrap_err(),
+        ),
+        (
+            "not_found",
+            f.replica.edit_question(nobody, &question("x")).unwrap_err(),
+        ),
+        (
+            "invalid",
+            f.replica.edit_question(q, &question("\u{7}")).unwrap_err(),
+        ),
+        (
+            "invalid",
+            f.replica.add_answer(q, &written("")).unwrap_err(),
+        ),
+        (
+            "not_found",
+            f.replica
+                .add_answer(nobody, &written("Trả lời"))
+                .unwrap_err(),
+        ),
+        (
+            "not_found",
+            f.replica
+                .edit_answer(
+                    townhall_domain::AnswerId::generate(1, [7; 10]),
+                    &written("x"),
+                )
+                .unwrap_err(),
+        ),
+        (
+            "not_found",
+            f.replica
+                .assign(
+                    q,
+                    &AssignmentInput {
+                        agency: AgencyId::generate(1, [7; 10]),
+                        ..terms.clone()
+                    },
+                )
+                .unwrap_err(),
+        ),
+        (
+            "invalid",
+            f.replica
+                .assign(
+                    q,
+                    &AssignmentInput {
+                        due_on: today - Duration::days(1),
+                        ..terms.clone()
+                    },
+                )
+                .unwrap_err(),
+        ),
+        (
+            "not_found",
+            f.replica
+                .edit_assignment(townhall_domain::AssignmentId::generate(1, [7; 10]), &terms)
+                .unwrap_err(),
+        ),
+        (
+            "invalid",
+            f.replica
+                .change_status(q, QuestionStatus::NeedsWrittenAnswer, "\u{1b}")
+                .unwrap_err(),
+        ),
+        (
+            "not_found",
+            f.replica.merge_duplicate(q, nobody).unwrap_err(),
+        ),
+        (
+            "invalid",
+            f.replica.upsert_agency(None, "", "", false).unwrap_err(),
+        ),
+        (
+            "not_found",
+            f.replica
+                .upsert_locality(
+                    None,
+                    "Thôn 1",
+                    Level::Commune,
+                    Some(townhall_domain::LocalityId::generate(1, [7; 10])),
+                )
+                .unwrap_err(),
+        ),
+    ];
+    for (i, (code, err)) in attempts.iter().enumerate() {
+        assert_eq!(err.code(), *code, "attempt {i}: {err}");
+        assert!(!err.to_string().is_empty());
+    }
+    let after = (
+        f.replica.outbox_len().unwrap(),
+        f.count_questions(),
+        f.replica.question(q).unwrap(),
+    );
+    assert_eq!(after, before, "a refused write changed something");
+}

@@ -119,6 +119,7 @@ pub fn push(
     if current.revoked_at.is_some() {
         return Err(PushError::Unauthorized);
     }
+    let device_seq = current.last_applied_seq;
     let mut results = Vec::with_capacity(items.len());
     let mut gap = None;
     let mut previous = 0;
@@ -170,9 +171,13 @@ pub fn push(
                 result: result.clone(),
             },
         )?;
-        tx.set_last_applied(device.id, item.seq)?;
         current.last_applied_seq = item.seq;
         results.push(result);
+    }
+    // Once per batch rather than per item: the same transaction holds the ledger rows, so the
+    // position and the results it covers still commit (or roll back) together.
+    if current.last_applied_seq > device_seq {
+        tx.set_last_applied(device.id, current.last_applied_seq)?;
     }
     Ok(PushResponse {
         results,

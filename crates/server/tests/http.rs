@@ -433,6 +433,17 @@ async fn enrolment_refusals() {
         .await
         .error(StatusCode::BAD_REQUEST, "bad_request");
     assert!(body.message.contains("device_name"), "{}", body.message);
+    // A NUL (which PostgreSQL cannot store) or any other control character is refused here,
+    // before it reaches a store, and the code stays usable.
+    let body = server
+        .send(enrol_request(&expiring, "Máy\u{0}"))
+        .await
+        .error(StatusCode::BAD_REQUEST, "bad_request");
+    assert!(
+        body.message.contains("control character U+0000"),
+        "{}",
+        body.message
+    );
     server.advance(TimeDelta::hours(2));
     server
         .send(enrol_request(&expiring, "tablet"))

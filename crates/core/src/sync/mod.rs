@@ -192,12 +192,15 @@ async fn sync_inner(
                 break;
             }
         }
-        // Pull.
+        // Pull. While one page is applied, the next is already being fetched (on another
+        // task), so the network, the server and this replica's disk work at the same time.
+        // The request is the one the loop would make after applying the page: the cursor and
+        // epoch that the page's transaction records.
         let mut restarted = false;
+        let config = with_replica(replica, |r| r.sync_config())?.ok_or(SyncError::NotEnrolled)?;
+        let mut response = client.pull(config.cursor, PULL_PAGE, &config.epoch).await?;
         loop {
-            let config =
-                with_replica(replica, |r| r.sync_config())?.ok_or(SyncError::NotEnrolled)?;
-            match client.pull(config.cursor, PULL_PAGE, &config.epoch).await? {
+            match response {
                 PullResponse::Page {
                     epoch,
                     changes,
@@ -205,12 +208,21 @@ async fn sync_inner(
                     more,
                 } => {
                     let received = changes.len() as u64;
+                    let prefetch = more.then(|| {
+                        let (client, epoch) = (client.clone(), epoch.clone());
+                        Prefetch(tokio::spawn(async move {
+                            client.pull(next, PULL_PAGE, &epoch).await
+                        }))
+                    });
                     with_replica(replica, |r| r.apply_pulled(&changes, next, &epoch))?;
+                    // Freed before waiting for the next page: at most two pages are held.
+                    drop(changes);
                     report.received += received;
                     shown.received += received;
                     progress(shown);
-                    if !more {
-                        break;
+                    match prefetch {
+                        Some(prefetch) => response = prefetch.result().await?,
+                        None => break,
                     }
                 }
                 PullResponse::Refetch {
@@ -230,6 +242,31 @@ async fn sync_inner(
         // After a restart, push what the restored server lacks, then pull from the start.
     }
     Ok(report)
+}
+
+/// The next page's request, running while the current page is applied. Dropped unawaited
+/// (the sync failed or was cancelled), it is aborted: nothing waits for its answer.
+struct Prefetch(tokio::task::JoinHandle<Result<PullResponse, SyncError>>);
+
+impl Prefetch {
+    /// The page, or why it could not be fetched. A panic inside is passed on as it would be
+    /// inline.
+    async fn result(mut self) -> Result<PullResponse, SyncError> {
+        match (&mut self.0).await {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // Only a runtime shutting down cancels the task.
+            Err(e) => Err(SyncError::Offline(format!(
+                "the request was cancelled: {e}"
+            ))),
+        }
+    }
+}
+
+impl Drop for Prefetch {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 /// Runs `f` with the replica locked. Each call is one short transaction, and the lock is never

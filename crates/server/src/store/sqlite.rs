@@ -164,7 +164,15 @@ impl SqliteStore {
 
 impl Store for SqliteStore {
     fn write<T>(&self, f: impl FnOnce(&mut dyn Tx) -> StoreResult<T>) -> StoreResult<T> {
-        self.write_sql(|tx| f(&mut SqliteTx { conn: tx }))
+        self.write_sql(|tx| {
+            let mut sql_tx = SqliteTx {
+                conn: tx,
+                server_seq: None,
+            };
+            let value = f(&mut sql_tx)?;
+            sql_tx.store_server_seq()?;
+            Ok(value)
+        })
     }
 
     fn pull(&self, scope: &PullScope, since: u64, limit: u32) -> StoreResult<LogPage> {
@@ -417,6 +425,22 @@ impl Store for SqliteStore {
 /// One write transaction, as the engine sees it.
 struct SqliteTx<'a> {
     conn: &'a Connection,
+    /// The last change-log position this transaction took, written back to the counter once
+    /// before commit rather than with one `UPDATE` per change. `BEGIN IMMEDIATE` holds the one
+    /// write lock from the start, so no other transaction can take a position meanwhile.
+    server_seq: Option<u64>,
+}
+
+impl SqliteTx<'_> {
+    /// Writes the positions taken back to the counter; runs before the commit.
+    fn store_server_seq(&mut self) -> StoreResult<()> {
+        if let Some(seq) = self.server_seq {
+            self.conn
+                .prepare_cached("UPDATE counters SET value = ?1 WHERE name = 'server_seq'")?
+                .execute([to_i64(seq)?])?;
+        }
+        Ok(())
+    }
 }
 
 impl Tx for SqliteTx<'_> {
@@ -529,13 +553,15 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn next_server_seq(&mut self) -> StoreResult<u64> {
-        let seq: i64 = self
-            .conn
-            .prepare_cached(
-                "UPDATE counters SET value = value + 1 WHERE name = 'server_seq' RETURNING value",
-            )?
-            .query_row([], |row| row.get(0))?;
-        to_u64(seq)
+        let last = match self.server_seq {
+            Some(seq) => seq,
+            None => counter(self.conn, "server_seq")?,
+        };
+        let seq = last
+            .checked_add(1)
+            .ok_or_else(|| StoreError::Database("the change log is full".to_owned()))?;
+        self.server_seq = Some(seq);
+        Ok(seq)
     }
 
     fn append_change(&mut self, entry: &LogEntry, tags: &Tags) -> StoreResult<()> {
