@@ -300,6 +300,17 @@ fn subtree(root: LocalityId, localities: &[Locality]) -> Vec<LocalityId> {
     out
 }
 
+/// Unwraps one step of applying a mutation, or ends the mutation with that step's refusal:
+/// a refusal is the mutation's outcome (`Ok(Err(..))`), not a failure of the store.
+macro_rules! or_reject {
+    ($step:expr) => {
+        match $step {
+            Ok(value) => value,
+            Err(refusal) => return Ok(Err(Rejection::from(refusal))),
+        }
+    };
+}
+
 /// Why one mutation was refused.
 struct Rejection {
     code: String,
@@ -508,9 +519,7 @@ impl Apply<'_> {
         match mutation.change.clone() {
             Change::CreateDialogue { id, details } => {
                 let scope = self.locality_scope(details.locality)?;
-                if let Err(e) = permissions::authorize(self.author.role, action, scope) {
-                    return Ok(Err(e.into()));
-                }
+                or_reject!(permissions::authorize(self.author.role, action, scope));
                 if self.tx.entity(id.as_uuid())?.is_some() {
                     return Ok(Err(Rejection::new(
                         "conflict",
@@ -543,9 +552,7 @@ impl Apply<'_> {
                     return Ok(Err(Rejection::not_found("dialogue", id)));
                 };
                 let scope = self.locality_scope(dialogue.details.locality)?;
-                if let Err(e) = permissions::authorize(self.author.role, action, scope) {
-                    return Ok(Err(e.into()));
-                }
+                or_reject!(permissions::authorize(self.author.role, action, scope));
                 let current = Versioned {
                     value: dialogue.details.clone(),
                     stamp: details_stamp,
@@ -587,9 +594,7 @@ impl Apply<'_> {
                     return Ok(Err(Rejection::not_found("dialogue", id)));
                 };
                 let scope = self.locality_scope(dialogue.details.locality)?;
-                if let Err(e) = permissions::authorize(self.author.role, action, scope) {
-                    return Ok(Err(e.into()));
-                }
+                or_reject!(permissions::authorize(self.author.role, action, scope));
                 dialogue.status = to;
                 let tags = Tags {
                     dialogue: Some(id),
@@ -620,9 +625,7 @@ impl Apply<'_> {
                     return Ok(Err(Rejection::not_found("dialogue", dialogue)));
                 };
                 let scope = self.locality_scope(d.details.locality)?;
-                if let Err(e) = permissions::authorize(self.author.role, action, scope) {
-                    return Ok(Err(e.into()));
-                }
+                or_reject!(permissions::authorize(self.author.role, action, scope));
                 if number.letter != self.device.letter {
                     return Ok(Err(Rejection::new(
                         "invalid",
@@ -678,9 +681,7 @@ impl Apply<'_> {
                     return Ok(Err(Rejection::not_found("question", question)));
                 };
                 let scope = self.question_scope(&q)?;
-                if let Err(e) = permissions::authorize(self.author.role, action, scope) {
-                    return Ok(Err(e.into()));
-                }
+                or_reject!(permissions::authorize(self.author.role, action, scope));
                 if self.tx.entity(id.as_uuid())?.is_some() {
                     return Ok(Err(Rejection::new(
                         "conflict",
@@ -712,9 +713,7 @@ impl Apply<'_> {
                     return Ok(Err(Rejection::not_found("question", answer.question)));
                 };
                 let scope = self.question_scope(&q)?;
-                if let Err(e) = permissions::authorize(self.author.role, action, scope) {
-                    return Ok(Err(e.into()));
-                }
+                or_reject!(permissions::authorize(self.author.role, action, scope));
                 let current = Versioned {
                     value: answer.body.clone(),
                     stamp: body_stamp,
@@ -750,9 +749,7 @@ impl Apply<'_> {
                     return Ok(Err(Rejection::not_found("question", question)));
                 };
                 let scope = self.question_scope(&q)?;
-                if let Err(e) = permissions::authorize(self.author.role, action, scope) {
-                    return Ok(Err(e.into()));
-                }
+                or_reject!(permissions::authorize(self.author.role, action, scope));
                 if !matches!(
                     self.tx.entity(terms.agency.as_uuid())?,
                     Some(Entity::Agency(_))
@@ -801,9 +798,7 @@ impl Apply<'_> {
                     return Ok(Err(Rejection::not_found("question", assignment.question)));
                 };
                 let scope = self.question_scope(&q)?;
-                if let Err(e) = permissions::authorize(self.author.role, action, scope) {
-                    return Ok(Err(e.into()));
-                }
+                or_reject!(permissions::authorize(self.author.role, action, scope));
                 let current = Versioned {
                     value: assignment.terms.clone(),
                     stamp: terms_stamp,
@@ -862,9 +857,7 @@ impl Apply<'_> {
                 let from = inner.status;
                 let scope = self.question_scope(&q)?;
                 let action = townhall_domain::permissions::Action::ChangeStatus { from, to };
-                if let Err(e) = permissions::authorize(self.author.role, action, scope) {
-                    return Ok(Err(e.into()));
-                }
+                or_reject!(permissions::authorize(self.author.role, action, scope));
                 if let Entity::Question {
                     question: inner, ..
                 } = &mut q
@@ -894,9 +887,7 @@ impl Apply<'_> {
                     )));
                 };
                 let scope = self.question_scope(&q)?;
-                if let Err(e) = permissions::authorize(self.author.role, action, scope) {
-                    return Ok(Err(e.into()));
-                }
+                or_reject!(permissions::authorize(self.author.role, action, scope));
                 if question == into
                     || matches!(&target, Entity::Question { question: t, .. } if t.merged_into.is_some())
                 {
@@ -948,13 +939,11 @@ impl Apply<'_> {
     }
 
     fn reference(&mut self, mutation: Mutation, id: Uuid, entity: Entity) -> Applied {
-        if let Err(e) = permissions::authorize(
+        or_reject!(permissions::authorize(
             self.author.role,
             mutation.change.action(),
-            Scope::JURISDICTION,
-        ) {
-            return Ok(Err(e.into()));
-        }
+            Scope::JURISDICTION
+        ));
         let tags = Tags {
             reference: true,
             ..Tags::default()
@@ -970,37 +959,9 @@ impl Apply<'_> {
         text: townhall_domain::QuestionText,
         base: Option<Stamp>,
     ) -> Applied {
-        let stamp = mutation.stamp();
-        let Some(mut q) = self.tx.entity(id.as_uuid())? else {
-            return Ok(Err(Rejection::not_found("question", id)));
-        };
-        let scope = self.question_scope(&q)?;
-        if let Err(e) = permissions::authorize(self.author.role, mutation.change.action(), scope) {
-            return Ok(Err(e.into()));
-        }
-        let Entity::Question {
-            question,
-            text_stamp,
-            conflict,
-            ..
-        } = &mut q
-        else {
-            return Ok(Err(Rejection::not_found("question", id)));
-        };
-        let current = Versioned {
-            value: question.text.clone(),
-            stamp: *text_stamp,
-        };
-        let outcome = merge_outcome(current, Versioned { value: text, stamp }, base);
-        if let Some(w) = &outcome.winner {
-            question.text = w.value.clone();
-            *text_stamp = w.stamp;
-        }
-        *conflict |= outcome.concurrent;
-        self.keep_history(id.as_uuid(), "text", &outcome)?;
-        let tags = question_tags(&q);
-        self.tx.put_entity(id.as_uuid(), &q, &tags)?;
-        self.log(mutation, tags)
+        self.edit_question_group(mutation, id, "text", text, base, |question, stamps| {
+            (&mut question.text, &mut stamps.0)
+        })
     }
 
     fn edit_citizen(
@@ -1010,16 +971,43 @@ impl Apply<'_> {
         citizen: townhall_domain::Citizen,
         base: Option<Stamp>,
     ) -> Applied {
+        self.edit_question_group(
+            mutation,
+            id,
+            "citizen",
+            citizen,
+            base,
+            |question, stamps| (&mut question.citizen, &mut stamps.1),
+        )
+    }
+
+    /// Merges an edit of one of a question's field groups: `slot` picks the group and its
+    /// stamp from the question and its (text, citizen) stamps.
+    fn edit_question_group<T: Ord + Clone + Serialize>(
+        &mut self,
+        mutation: Mutation,
+        id: QuestionId,
+        group: &str,
+        incoming: T,
+        base: Option<Stamp>,
+        slot: impl for<'a> FnOnce(
+            &'a mut Question,
+            &'a mut (Stamp, Stamp),
+        ) -> (&'a mut T, &'a mut Stamp),
+    ) -> Applied {
         let stamp = mutation.stamp();
         let Some(mut q) = self.tx.entity(id.as_uuid())? else {
             return Ok(Err(Rejection::not_found("question", id)));
         };
         let scope = self.question_scope(&q)?;
-        if let Err(e) = permissions::authorize(self.author.role, mutation.change.action(), scope) {
-            return Ok(Err(e.into()));
-        }
+        or_reject!(permissions::authorize(
+            self.author.role,
+            mutation.change.action(),
+            scope
+        ));
         let Entity::Question {
             question,
+            text_stamp,
             citizen_stamp,
             conflict,
             ..
@@ -1027,24 +1015,27 @@ impl Apply<'_> {
         else {
             return Ok(Err(Rejection::not_found("question", id)));
         };
+        let mut stamps = (*text_stamp, *citizen_stamp);
+        let (value, value_stamp) = slot(question, &mut stamps);
         let current = Versioned {
-            value: question.citizen.clone(),
-            stamp: *citizen_stamp,
+            value: value.clone(),
+            stamp: *value_stamp,
         };
         let outcome = merge_outcome(
             current,
             Versioned {
-                value: citizen,
+                value: incoming,
                 stamp,
             },
             base,
         );
         if let Some(w) = &outcome.winner {
-            question.citizen = w.value.clone();
-            *citizen_stamp = w.stamp;
+            *value = w.value.clone();
+            *value_stamp = w.stamp;
         }
+        (*text_stamp, *citizen_stamp) = stamps;
         *conflict |= outcome.concurrent;
-        self.keep_history(id.as_uuid(), "citizen", &outcome)?;
+        self.keep_history(id.as_uuid(), group, &outcome)?;
         let tags = question_tags(&q);
         self.tx.put_entity(id.as_uuid(), &q, &tags)?;
         self.log(mutation, tags)
