@@ -1,8 +1,8 @@
 //! The server's settings.
 //!
 //! Each setting comes from, in rising order of precedence: its default, the TOML file given
-//! with `--config`, an environment variable (`TOWNHALL_LISTEN`, `TOWNHALL_DATABASE_URL`), and
-//! a command-line flag. Environment variables are read through a function passed in, so tests
+//! with `--config`, an environment variable (`TOWNHALL_LISTEN`, `TOWNHALL_DATABASE_URL`,
+//! `TOWNHALL_TLS_CERT`, `TOWNHALL_TLS_KEY`), and a command-line flag. Environment variables are read through a function passed in, so tests
 //! need not touch the process environment.
 //!
 //! A PostgreSQL URL may carry a password: [`DatabaseUrl`]'s `Debug` and `Display` replace it
@@ -34,6 +34,17 @@ pub struct Settings {
     pub enrol_global_per_minute: u32,
     /// How long one request may take, reading its body included; a slower client is cut off.
     pub request_timeout: Duration,
+    /// The certificate and key to serve HTTPS with; plain HTTP without them.
+    pub tls: Option<TlsFiles>,
+}
+
+/// The PEM files the server proves its identity with when it serves HTTPS.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct TlsFiles {
+    /// The certificate chain, the server's own certificate first (`tls_cert`).
+    pub cert: PathBuf,
+    /// The certificate's private key: PKCS#8, PKCS#1 or SEC1 (`tls_key`).
+    pub key: PathBuf,
 }
 
 /// The database the server keeps its state in.
@@ -52,6 +63,10 @@ pub struct Overrides {
     pub listen: Option<SocketAddr>,
     /// `--database`.
     pub database: Option<DatabaseUrl>,
+    /// `--tls-cert`.
+    pub tls_cert: Option<PathBuf>,
+    /// `--tls-key`.
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Why settings could not be loaded.
@@ -94,6 +109,16 @@ pub enum ConfigError {
         "no data directory: set TOWNHALL_DATA_DIR, XDG_DATA_HOME or HOME, or name a database with --database"
     )]
     NoDataDir,
+    /// Only one of the TLS certificate and its key was given.
+    #[error(
+        "{given} is set but {missing} is not: serving HTTPS needs both, and plain HTTP neither"
+    )]
+    TlsIncomplete {
+        /// The setting given, with its variable and flag.
+        given: &'static str,
+        /// The setting missing, with its variable and flag.
+        missing: &'static str,
+    },
     /// A setting is out of range.
     #[error("the setting {name} {problem}")]
     Invalid {
@@ -174,6 +199,31 @@ impl Settings {
             Some(database) => database,
             None => DatabaseUrl::Sqlite(data_dir(&env)?.join(DEFAULT_DATABASE_FILE)),
         };
+        let tls = match (
+            flags
+                .tls_cert
+                .or(env("TOWNHALL_TLS_CERT").map(PathBuf::from))
+                .or(from_file.tls_cert),
+            flags
+                .tls_key
+                .or(env("TOWNHALL_TLS_KEY").map(PathBuf::from))
+                .or(from_file.tls_key),
+        ) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(ConfigError::TlsIncomplete {
+                    given: TLS_CERT,
+                    missing: TLS_KEY,
+                });
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::TlsIncomplete {
+                    given: TLS_KEY,
+                    missing: TLS_CERT,
+                });
+            }
+        };
         let settings = Self {
             listen,
             database,
@@ -182,6 +232,7 @@ impl Settings {
             enrol_per_minute: from_file.enrol_per_minute.unwrap_or(10),
             enrol_global_per_minute: from_file.enrol_global_per_minute.unwrap_or(120),
             request_timeout: Duration::from_secs(from_file.request_timeout_secs.unwrap_or(30)),
+            tls,
         };
         settings.check()?;
         Ok(settings)
@@ -235,7 +286,13 @@ struct FileSettings {
     enrol_per_minute: Option<u32>,
     enrol_global_per_minute: Option<u32>,
     request_timeout_secs: Option<u64>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
 }
+
+/// The TLS settings named the three ways an operator may give them, for error messages.
+const TLS_CERT: &str = "the TLS certificate (tls_cert, TOWNHALL_TLS_CERT or --tls-cert)";
+const TLS_KEY: &str = "the TLS key (tls_key, TOWNHALL_TLS_KEY or --tls-key)";
 
 /// Where the default database lives: `$TOWNHALL_DATA_DIR`, else `$XDG_DATA_HOME/townhall`,
 /// else `~/.local/share/townhall` (the XDG default).
@@ -427,6 +484,7 @@ mod tests {
         let flags = Overrides {
             listen: Some("127.0.0.1:9002".parse().unwrap()),
             database: Some("sqlite://flag.sqlite3".parse().unwrap()),
+            ..Overrides::default()
         };
         let from_flags = resolve(Some(file), &vars, flags).unwrap();
         assert_eq!(from_flags.listen, "127.0.0.1:9002".parse().unwrap());
@@ -483,6 +541,61 @@ mod tests {
             None,
             &[("TOWNHALL_DATABASE_URL", "sqlite://")],
             "TOWNHALL_DATABASE_URL is invalid",
+        );
+    }
+
+    #[test]
+    fn tls_needs_a_certificate_and_its_key() {
+        let home = ("HOME", "/h");
+        let check = |file: Option<&str>, vars: &[(&str, &str)], flags: Overrides, expected| {
+            let mut vars = vars.to_vec();
+            vars.push(home);
+            let got = resolve(file, &vars, flags).map(|s| s.tls);
+            match (&got, &expected) {
+                (Ok(tls), Ok(expected)) => assert_eq!(tls, expected),
+                (Err(e), Err(expected)) => {
+                    let e = e.to_string();
+                    assert!(e.contains(expected), "{e:?} should contain {expected:?}");
+                }
+                _ => panic!("{got:?} is not {expected:?}"),
+            }
+        };
+        let files = |cert: &str, key: &str| {
+            Some(TlsFiles {
+                cert: cert.into(),
+                key: key.into(),
+            })
+        };
+        check(None, &[], Overrides::default(), Ok(None));
+        check(
+            Some("tls_cert = \"/etc/th/cert.pem\"\ntls_key = \"/etc/th/key.pem\""),
+            &[],
+            Overrides::default(),
+            Ok(files("/etc/th/cert.pem", "/etc/th/key.pem")),
+        );
+        check(
+            Some("tls_cert = \"/file/cert.pem\"\ntls_key = \"/file/key.pem\""),
+            &[("TOWNHALL_TLS_CERT", "/env/cert.pem")],
+            Overrides {
+                tls_key: Some("/flag/key.pem".into()),
+                ..Overrides::default()
+            },
+            Ok(files("/env/cert.pem", "/flag/key.pem")),
+        );
+        check(
+            Some("tls_cert = \"/etc/th/cert.pem\""),
+            &[],
+            Overrides::default(),
+            Err(
+                "the TLS certificate (tls_cert, TOWNHALL_TLS_CERT or --tls-cert) is set but \
+                 the TLS key (tls_key, TOWNHALL_TLS_KEY or --tls-key) is not",
+            ),
+        );
+        check(
+            None,
+            &[("TOWNHALL_TLS_KEY", "/env/key.pem")],
+            Overrides::default(),
+            Err("the TLS key (tls_key, TOWNHALL_TLS_KEY or --tls-key) is set but"),
         );
     }
 
@@ -547,7 +660,7 @@ mod tests {
             &[("HOME", "/h")],
             Overrides {
                 database: Some(db),
-                listen: None,
+                ..Overrides::default()
             },
         )
         .unwrap();

@@ -52,6 +52,7 @@ use crate::clock::{Clock, unix_millis};
 use crate::config::Settings;
 use crate::engine::{self, PushError};
 use crate::store::{Device, EnrolRefusal, Store, StoreError};
+use crate::tls::{self, Transport};
 
 /// How many changes a pull returns when the client names no `limit`.
 pub const DEFAULT_PULL_LIMIT: u32 = 500;
@@ -155,8 +156,8 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
     )
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then stops accepting and waits
-/// for the requests in flight to finish.
+/// Serves `router` over plain HTTP on `listener` until `shutdown` completes, then stops
+/// accepting and waits for the requests in flight to finish.
 ///
 /// A loop of our own rather than `axum::serve`, which sets no header-read timeout: here a
 /// connection that does not deliver a request's headers within [`HEADER_READ_TIMEOUT`] is
@@ -166,6 +167,22 @@ pub async fn serve(
     router: Router,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
+    serve_over(listener, router, Transport::Plain, shutdown).await
+}
+
+/// Like [`serve`], over `transport`: with TLS, each connection's handshake runs on its own
+/// task and must finish within [`tls::HANDSHAKE_TIMEOUT`].
+pub async fn serve_over(
+    listener: TcpListener,
+    router: Router,
+    transport: Transport,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
+    tracing::info!(
+        "listening on {}://{}",
+        transport.scheme(),
+        listener.local_addr()?
+    );
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT);
@@ -190,8 +207,32 @@ pub async fn serve(
                 router.clone().oneshot(request.map(Body::new))
             },
         );
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let Transport::Tls(acceptor) = &transport else {
+            let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+            tokio::spawn(async move {
+                if let Err(e) = connection.await {
+                    tracing::debug!(client = %remote, error = %e, "connection ended with an error");
+                }
+            });
+            continue;
+        };
+        // Watched from the start, so shutdown waits for a handshake under way (at most the
+        // timeout) and then lets its request finish.
+        let (acceptor, http, watcher) = (acceptor.clone(), http.clone(), graceful.watcher());
         tokio::spawn(async move {
+            let stream =
+                match tokio::time::timeout(tls::HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                    Ok(Ok(stream)) => stream,
+                    Ok(Err(e)) => {
+                        tracing::debug!(client = %remote, error = %e, "TLS handshake failed");
+                        return;
+                    }
+                    Err(_) => {
+                        tracing::debug!(client = %remote, "TLS handshake timed out");
+                        return;
+                    }
+                };
+            let connection = watcher.watch(http.serve_connection(TokioIo::new(stream), service));
             if let Err(e) = connection.await {
                 tracing::debug!(client = %remote, error = %e, "connection ended with an error");
             }

@@ -5,6 +5,7 @@
 //! - [`engine`]: push and pull semantics, inside one store transaction.
 //! - [`store`]: the [`store::Store`] trait and its SQLite and PostgreSQL backends.
 //! - [`http`]: the sync API over HTTP (axum): enrolment, push, pull, status, health.
+//! - [`tls`]: HTTPS with the certificate and key the settings name.
 //! - [`auth`]: device tokens, enrolment codes and the enrolment rate limit.
 //! - [`config`]: the server's settings, from a TOML file, the environment and flags.
 //! - [`clock`]: the one reader of the wall clock; everything else is handed the time.
@@ -15,3 +16,4 @@ pub mod config;
 pub mod engine;
 pub mod http;
 pub mod store;
+pub mod tls;

@@ -24,6 +24,7 @@ use townhall_server::http::{self, AppState};
 use townhall_server::store::postgres::PostgresStore;
 use townhall_server::store::sqlite::SqliteStore;
 use townhall_server::store::{self, Store, User};
+use townhall_server::tls::Transport;
 use tracing_subscriber::EnvFilter;
 
 /// How long an enrolment code works: long enough to hand it to someone today, short enough
@@ -53,6 +54,12 @@ enum Command {
         /// The address and port to listen on [default: 127.0.0.1:8080; env: TOWNHALL_LISTEN].
         #[arg(long, value_name = "ADDR")]
         listen: Option<SocketAddr>,
+        /// Serve HTTPS with this PEM certificate chain; needs --tls-key [env: TOWNHALL_TLS_CERT].
+        #[arg(long, value_name = "PATH")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert [env: TOWNHALL_TLS_KEY].
+        #[arg(long, value_name = "PATH")]
+        tls_key: Option<PathBuf>,
     },
     /// Users: the people devices act for.
     #[command(subcommand)]
@@ -129,16 +136,25 @@ fn run(cli: Cli) -> Result<()> {
         .with_writer(std::io::stderr)
         .init();
 
-    let listen = match &cli.command {
-        Command::Serve { listen } => *listen,
-        _ => None,
+    let (listen, tls_cert, tls_key) = match &cli.command {
+        Command::Serve {
+            listen,
+            tls_cert,
+            tls_key,
+        } => (*listen, tls_cert.clone(), tls_key.clone()),
+        _ => (None, None, None),
     };
     let database = cli
         .database
         .as_deref()
         .map(str::parse::<DatabaseUrl>)
         .transpose()?;
-    let flags = Overrides { listen, database };
+    let flags = Overrides {
+        listen,
+        database,
+        tls_cert,
+        tls_key,
+    };
     let settings = Settings::load(
         cli.config.as_deref(),
         &|name| std::env::var(name).ok(),
@@ -147,7 +163,9 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve { .. } => {
             tracing::info!(settings = ?settings, "starting townhall-server {}", env!("CARGO_PKG_VERSION"));
-            with_store(settings, Serve)
+            // Before the database is opened: a bad certificate is reported alone.
+            let transport = Transport::from_settings(&settings)?;
+            with_store(settings, Serve(transport))
         }
         Command::User(command) => with_store(settings, command),
         Command::Code(command) => with_store(settings, command),
@@ -179,11 +197,12 @@ fn with_store(settings: Settings, command: impl StoreCommand) -> Result<()> {
     }
 }
 
-/// `serve`.
-struct Serve;
+/// `serve`, over plain HTTP or TLS.
+struct Serve(Transport);
 
 impl StoreCommand for Serve {
     fn run<S: Store>(self, store: S, settings: Settings) -> Result<()> {
+        let Self(transport) = self;
         // Before the runtime starts (the PostgreSQL client blocks), and before the first
         // device can pull: devices receive the default topics and agencies through the log.
         store
@@ -197,9 +216,8 @@ impl StoreCommand for Serve {
             let listener = tokio::net::TcpListener::bind(settings.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", settings.listen))?;
-            tracing::info!(address = %listener.local_addr()?, "listening");
             let state = AppState::new(Arc::clone(&store), Arc::new(SystemClock), settings);
-            http::serve(listener, http::router(state), shutdown_signal()).await?;
+            http::serve_over(listener, http::router(state), transport, shutdown_signal()).await?;
             anyhow::Ok(())
         });
         // The runtime goes first, with every task holding the store: the last reference is

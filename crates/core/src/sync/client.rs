@@ -26,17 +26,45 @@ impl SyncClient {
     /// A client for the server at `base` (e.g. `http://10.0.0.5:8080`), with a bearer token
     /// once enrolled.
     pub fn new(base: &str, token: Option<String>) -> Result<Self, SyncError> {
+        let http = builder()
+            .build()
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        Self::with_http(base, token, http)
+    }
+
+    fn with_http(
+        base: &str,
+        token: Option<String>,
+        http: reqwest::Client,
+    ) -> Result<Self, SyncError> {
         let base = base.trim().trim_end_matches('/').to_owned();
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(SyncError::BadAddress(base));
         }
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            .gzip(true)
-            .build()
-            .map_err(|e| SyncError::Offline(e.to_string()))?;
         Ok(Self { http, base, token })
+    }
+
+    /// Like [`SyncClient::new`], also trusting the CA certificates in `pem` (one or more, PEM):
+    /// for a provincial server whose certificate comes from a private CA rather than a public
+    /// one.
+    pub fn with_root_certificate(
+        base: &str,
+        token: Option<String>,
+        pem: &[u8],
+    ) -> Result<Self, SyncError> {
+        let roots = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| SyncError::BadCertificate(e.to_string()))?;
+        if roots.is_empty() {
+            return Err(SyncError::BadCertificate(
+                "no -----BEGIN CERTIFICATE----- block".to_owned(),
+            ));
+        }
+        let http = roots
+            .into_iter()
+            .fold(builder(), reqwest::ClientBuilder::add_root_certificate)
+            .build()
+            .map_err(|e| SyncError::BadCertificate(e.to_string()))?;
+        Self::with_http(base, token, http)
     }
 
     /// `POST /v1/enrol`.
@@ -136,6 +164,15 @@ impl SyncClient {
             },
         })
     }
+}
+
+/// The HTTP client settings every sync client shares: a connection must open within 10 s and
+/// a request finish within 60 s, and answers may be gzip-compressed.
+fn builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(60))
+        .gzip(true)
 }
 
 #[derive(Serialize)]

@@ -12,7 +12,7 @@ mod state;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use townhall_domain::wire::PullResponse;
+use townhall_domain::wire::{LogEntry, PullResponse};
 
 pub use client::SyncClient;
 pub use state::{RejectedMutation, SyncConfig, SyncStatus};
@@ -24,6 +24,11 @@ use crate::replica::Replica;
 pub const PUSH_BATCH: u32 = 500;
 /// Changes per pull request.
 pub const PULL_PAGE: u32 = 1_000;
+/// Changes applied in one local transaction at most (whole pages, so a little more): fewer
+/// commits mean fewer fsyncs and search-index flushes, while a batch stays small in memory.
+pub const APPLY_BATCH: usize = 5_000;
+/// Pages the fetcher may hold ahead of the batch being applied.
+const PAGES_AHEAD: usize = 4;
 
 /// Why a sync did not complete, in words a person understands.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +36,9 @@ pub enum SyncError {
     /// The address is not an `http://` or `https://` URL.
     #[error("`{0}` is not a server address; it should start with http:// or https://")]
     BadAddress(String),
+    /// The extra CA certificate to trust is not a PEM certificate.
+    #[error("the server's CA certificate cannot be used: {0}")]
+    BadCertificate(String),
     /// No connection, a timeout, or a connection cut mid-way.
     #[error("offline: {0}")]
     Offline(String),
@@ -74,6 +82,7 @@ impl SyncError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadAddress(_) => "bad_address",
+            Self::BadCertificate(_) => "bad_certificate",
             Self::Offline(_) => "offline",
             Self::NotTheServer(_) => "not_the_server",
             Self::Unauthorized(_) => "unauthorized",
@@ -192,49 +201,70 @@ async fn sync_inner(
                 break;
             }
         }
-        // Pull. While one page is applied, the next is already being fetched (on another
-        // task), so the network, the server and this replica's disk work at the same time.
-        // The request is the one the loop would make after applying the page: the cursor and
-        // epoch that the page's transaction records.
-        let mut restarted = false;
+        // Pull. A fetcher task requests page after page while this task applies them, so the
+        // network, the server and this replica's disk work at the same time; the channel
+        // bounds how far it runs ahead, so memory stays flat however long the log is.
+        // Pages are applied several at a time (up to `APPLY_BATCH` changes) in one local
+        // transaction with the cursor of the last: each commit costs an fsync and a flush and
+        // merge of new search-index segments, which per 1,000-change page cost more than the
+        // changes themselves.
         let config = with_replica(replica, |r| r.sync_config())?.ok_or(SyncError::NotEnrolled)?;
-        let mut response = client.pull(config.cursor, PULL_PAGE, &config.epoch).await?;
+        let mut pages = Fetcher::start(client.clone(), config.cursor, config.epoch);
+        let mut restart = None;
+        let mut failure = None;
+        let mut batch: Vec<LogEntry> = Vec::new();
+        let mut position: Option<(u64, String)> = None;
         loop {
-            match response {
-                PullResponse::Page {
+            let (done, apply_now) = match pages.next().await {
+                Some(Ok(PullResponse::Page {
                     epoch,
                     changes,
                     next,
                     more,
-                } => {
+                })) => {
                     let received = changes.len() as u64;
-                    let prefetch = more.then(|| {
-                        let (client, epoch) = (client.clone(), epoch.clone());
-                        Prefetch(tokio::spawn(async move {
-                            client.pull(next, PULL_PAGE, &epoch).await
-                        }))
-                    });
-                    with_replica(replica, |r| r.apply_pulled(&changes, next, &epoch))?;
-                    // Freed before waiting for the next page: at most two pages are held.
-                    drop(changes);
                     report.received += received;
                     shown.received += received;
-                    progress(shown);
-                    match prefetch {
-                        Some(prefetch) => response = prefetch.result().await?,
-                        None => break,
+                    if batch.is_empty() {
+                        batch = changes;
+                    } else {
+                        batch.extend(changes);
                     }
+                    position = Some((next, epoch));
+                    (!more, !more || batch.len() >= APPLY_BATCH)
                 }
-                PullResponse::Refetch {
+                Some(Ok(PullResponse::Refetch {
                     epoch,
                     last_applied_seq,
-                } => {
-                    with_replica(replica, |r| r.restart_sync(&epoch, last_applied_seq))?;
-                    report.restarted = true;
-                    restarted = true;
-                    break;
+                })) => {
+                    restart = Some((epoch, last_applied_seq));
+                    (true, true)
                 }
+                Some(Err(e)) => {
+                    failure = Some(e);
+                    (true, true)
+                }
+                None => (true, true),
+            };
+            if apply_now && let Some((next, epoch)) = position.take() {
+                // Pages received before a failure are applied too: their progress is kept.
+                with_replica(replica, |r| r.apply_pulled(&batch, next, &epoch))?;
+                // Freed before waiting for more: at most one batch and the fetcher's few pages
+                // ahead are held.
+                batch = Vec::new();
+                progress(shown);
             }
+            if done {
+                break;
+            }
+        }
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        let restarted = restart.is_some();
+        if let Some((epoch, last_applied_seq)) = restart {
+            with_replica(replica, |r| r.restart_sync(&epoch, last_applied_seq))?;
+            report.restarted = true;
         }
         if !restarted {
             return Ok(report);
@@ -244,28 +274,64 @@ async fn sync_inner(
     Ok(report)
 }
 
-/// The next page's request, running while the current page is applied. Dropped unawaited
-/// (the sync failed or was cancelled), it is aborted: nothing waits for its answer.
-struct Prefetch(tokio::task::JoinHandle<Result<PullResponse, SyncError>>);
+/// Pages requested ahead of the ones being applied, by a task of their own. Dropped before
+/// the end (the sync failed or was cancelled), the task is aborted: nothing waits for it.
+struct Fetcher {
+    pages: tokio::sync::mpsc::Receiver<Result<PullResponse, SyncError>>,
+    task: tokio::task::JoinHandle<()>,
+}
 
-impl Prefetch {
-    /// The page, or why it could not be fetched. A panic inside is passed on as it would be
-    /// inline.
-    async fn result(mut self) -> Result<PullResponse, SyncError> {
-        match (&mut self.0).await {
-            Ok(result) => result,
+impl Fetcher {
+    /// Starts pulling after `cursor`: each request is the one the loop would make after
+    /// applying the page before it (its `next` and epoch, which the page's transaction records).
+    fn start(client: SyncClient, mut cursor: u64, mut epoch: String) -> Self {
+        let (sender, pages) = tokio::sync::mpsc::channel(PAGES_AHEAD);
+        let task = tokio::spawn(async move {
+            loop {
+                let response = client.pull(cursor, PULL_PAGE, &epoch).await;
+                let more = match &response {
+                    Ok(PullResponse::Page {
+                        next,
+                        more,
+                        epoch: page_epoch,
+                        ..
+                    }) => {
+                        cursor = *next;
+                        epoch.clone_from(page_epoch);
+                        *more
+                    }
+                    Ok(PullResponse::Refetch { .. }) | Err(_) => false,
+                };
+                // A closed channel means the sync stopped waiting.
+                if sender.send(response).await.is_err() || !more {
+                    return;
+                }
+            }
+        });
+        Self { pages, task }
+    }
+
+    /// The next answer, in order. The fetcher stops after sending an answer that ends the
+    /// pull, so the channel closes early only when its task panicked or was cancelled.
+    async fn next(&mut self) -> Option<Result<PullResponse, SyncError>> {
+        if let Some(answer) = self.pages.recv().await {
+            return Some(answer);
+        }
+        match (&mut self.task).await {
+            Ok(()) => None,
+            // A panic inside is passed on as it would be inline.
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             // Only a runtime shutting down cancels the task.
-            Err(e) => Err(SyncError::Offline(format!(
+            Err(e) => Some(Err(SyncError::Offline(format!(
                 "the request was cancelled: {e}"
-            ))),
+            )))),
         }
     }
 }
 
-impl Drop for Prefetch {
+impl Drop for Fetcher {
     fn drop(&mut self) {
-        self.0.abort();
+        self.task.abort();
     }
 }
 

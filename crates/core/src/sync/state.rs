@@ -2,7 +2,7 @@
 //! applying pulled pages.
 //!
 //! Every step is one transaction, so a sync cut off at any point (network gone, app killed)
-//! resumes where it stopped: a pulled page and its cursor commit together, and push results
+//! resumes where it stopped: pulled pages and their cursor commit together, and push results
 //! and the pushed position commit together.
 
 use chrono::{DateTime, Utc};
@@ -128,26 +128,35 @@ impl Replica {
         let tx = self
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        for result in &response.results {
-            let (server_seq, code, reason) = match &result.outcome {
-                PushOutcome::Applied { server_seq } => (Some(*server_seq), None, None),
-                PushOutcome::Rejected { code, reason } => {
-                    (None, Some(code.as_str()), Some(reason.as_str()))
-                }
-            };
-            exec(
-                &tx,
-                "UPDATE outbox SET server_seq = ?2, rejected_code = ?3, rejected_reason = ?4
-                 WHERE seq = ?1 AND mutation_id = ?5",
-                params![
+        // One statement for the whole batch: row by row, binding and stepping 500 updates cost
+        // more than the work they do.
+        let results: Vec<serde_json::Value> = response
+            .results
+            .iter()
+            .map(|result| {
+                let (server_seq, code, reason) = match &result.outcome {
+                    PushOutcome::Applied { server_seq } => (Some(*server_seq), None, None),
+                    PushOutcome::Rejected { code, reason } => {
+                        (None, Some(code.as_str()), Some(reason.as_str()))
+                    }
+                };
+                serde_json::json!([
                     result.seq,
+                    result.mutation.to_string(),
                     server_seq,
                     code,
-                    reason,
-                    result.mutation.to_string()
-                ],
-            )?;
-        }
+                    reason
+                ])
+            })
+            .collect();
+        exec(
+            &tx,
+            "UPDATE outbox SET server_seq = r.value ->> 2, rejected_code = r.value ->> 3,
+                 rejected_reason = r.value ->> 4
+             FROM json_each(?1) AS r
+             WHERE outbox.seq = r.value ->> 0 AND outbox.mutation_id = r.value ->> 1",
+            params![serde_json::Value::from(results).to_string()],
+        )?;
         exec(
             &tx,
             "UPDATE sync_state SET pushed_seq = max(pushed_seq, ?1)",
@@ -157,8 +166,10 @@ impl Replica {
         Ok(())
     }
 
-    /// Applies one pulled page and advances the cursor, in one transaction: a page applied
-    /// twice (a resent response, a crash before the cursor moved) changes nothing.
+    /// Applies pulled changes and advances the cursor to `next`, in one transaction: one page, or
+    /// several consecutive pages concatenated with the last one's `next` (sync batches them, as
+    /// each commit flushes the search index and waits for the disk). Changes applied twice (a
+    /// resent response, a crash before the cursor moved) change nothing.
     ///
     /// Status changes still waiting in the outbox are applied again on top, so what this
     /// device's user did stays visible until the server has ordered it.

@@ -11,7 +11,7 @@
 //! Migrations are append-only and tracked by `PRAGMA user_version`, as in the replica
 //! (`townhall-core`'s `db.rs`). Never edit a migration that has shipped; add one.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Display;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -168,6 +168,7 @@ impl Store for SqliteStore {
             let mut sql_tx = SqliteTx {
                 conn: tx,
                 server_seq: None,
+                dialogues: HashMap::new(),
             };
             let value = f(&mut sql_tx)?;
             sql_tx.store_server_seq()?;
@@ -429,6 +430,11 @@ struct SqliteTx<'a> {
     /// before commit rather than with one `UPDATE` per change. `BEGIN IMMEDIATE` holds the one
     /// write lock from the start, so no other transaction can take a position meanwhile.
     server_seq: Option<u64>,
+    /// Dialogues read or written in this transaction: every capture in a batch looks up its
+    /// dialogue, and parsing the same stored JSON 500 times costs more than the capture.
+    /// Kept in step by `put_entity`, the one writer of entities, and dropped with the
+    /// transaction, so it never outlives what the database holds.
+    dialogues: HashMap<Uuid, Entity>,
 }
 
 impl SqliteTx<'_> {
@@ -498,13 +504,21 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn entity(&mut self, id: Uuid) -> StoreResult<Option<Entity>> {
+        if let Some(dialogue) = self.dialogues.get(&id) {
+            return Ok(Some(dialogue.clone()));
+        }
         let body = self
             .conn
             .prepare_cached("SELECT body FROM entities WHERE id = ?1")?
             .query_row([id.to_string()], |row| row.get::<_, String>(0))
             .optional()?;
-        body.map(|body| serde_json::from_str(&body).map_err(StoreError::from))
-            .transpose()
+        let entity: Option<Entity> = body
+            .map(|body| serde_json::from_str(&body).map_err(StoreError::from))
+            .transpose()?;
+        if let Some(dialogue @ Entity::Dialogue { .. }) = &entity {
+            self.dialogues.insert(id, dialogue.clone());
+        }
+        Ok(entity)
     }
 
     fn put_entity(&mut self, id: Uuid, entity: &Entity, tags: &Tags) -> StoreResult<()> {
@@ -529,6 +543,11 @@ impl Tx for SqliteTx<'_> {
                 tags.question,
                 tags.reference,
             ])?;
+        if let Entity::Dialogue { .. } = entity {
+            self.dialogues.insert(id, entity.clone());
+        } else {
+            self.dialogues.remove(&id);
+        }
         Ok(())
     }
 
