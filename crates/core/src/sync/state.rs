@@ -106,21 +106,15 @@ impl Replica {
 
     /// The next mutations to push: up to `limit` after what the server has handled.
     pub fn pending_push(&self, limit: u32) -> Result<Vec<PushItem>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT seq, body FROM outbox
-             WHERE seq > (SELECT coalesce(max(pushed_seq), 0) FROM sync_state)
-             ORDER BY seq LIMIT ?1",
-        )?;
-        let rows = stmt.query_map(params![limit], |r| {
-            Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?))
-        })?;
-        rows.map(|row| {
-            let (seq, body) = row?;
-            let mutation = serde_json::from_str(&body)
-                .map_err(|e| ReplicaError::Corrupt(format!("outbox entry {seq}: {e}")))?;
-            Ok(PushItem { seq, mutation })
-        })
-        .collect()
+        let pushed = self.sync_config()?.map_or(0, |c| c.pushed_seq);
+        let entries = self.outbox(pushed, limit)?;
+        Ok(entries
+            .into_iter()
+            .map(|e| PushItem {
+                seq: e.seq,
+                mutation: e.mutation,
+            })
+            .collect())
     }
 
     /// Records what the server made of a push, in one transaction.
