@@ -8,10 +8,10 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
+use townhall_domain::Hlc;
 use townhall_domain::hlc::HlcClock;
 use townhall_domain::mutation::{Change, Mutation};
 use townhall_domain::wire::{EnrolResponse, LogEntry, PushItem, PushOutcome, PushResponse};
-use townhall_domain::{Hlc, MutationId};
 
 use crate::apply::{self, Author};
 use crate::error::{ReplicaError, Result};
@@ -325,14 +325,5 @@ impl Replica {
             })
         })
         .collect()
-    }
-
-    /// Whether the outbox holds this mutation (for tests and diagnostics).
-    pub fn has_mutation(&self, id: MutationId) -> Result<bool> {
-        Ok(self.conn().query_row(
-            "SELECT EXISTS (SELECT 1 FROM outbox WHERE mutation_id = ?1)",
-            params![id.to_string()],
-            |r| r.get(0),
-        )?)
     }
 }
