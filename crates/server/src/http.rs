@@ -606,11 +606,9 @@ fn pull_page<S: Store>(
             last_applied_seq: device.last_applied_seq,
         });
     }
-    // Only a jurisdiction needs the locality tree (to include the localities below it). The
-    // store reads localities only inside a transaction, hence a write transaction that
-    // writes nothing.
+    // Only a jurisdiction needs the locality tree (to include the localities below it).
     let localities = match device.user.jurisdiction {
-        Some(_) => store.write(|tx| tx.localities())?,
+        Some(_) => store.localities()?,
         None => Vec::new(),
     };
     let scope = engine::pull_scope(device, &localities);

@@ -367,6 +367,10 @@ fn entities_round_trip<S: Store>(store: &S) {
             Ok(())
         })
         .unwrap();
+    // The read outside a transaction sees what the writes committed.
+    let mut read = store.localities().unwrap();
+    read.sort_by_key(|l| l.id);
+    assert_eq!(read, vec![province, renamed]);
 }
 
 fn server_seq_follows_commits<S: Store>(store: &S) {

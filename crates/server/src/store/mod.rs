@@ -213,6 +213,11 @@ pub trait Store: Send + Sync + 'static {
     fn pull(&self, scope: &PullScope, since: u64, limit: u32) -> StoreResult<LogPage>;
     /// The end of the change log.
     fn server_seq(&self) -> StoreResult<u64>;
+    /// Every locality, for working out a jurisdiction's scope outside a push. Backends with
+    /// separate readers override this so pulls do not queue behind writes.
+    fn localities(&self) -> StoreResult<Vec<townhall_domain::Locality>> {
+        self.write(|tx| tx.localities())
+    }
     /// This database's epoch: made when it was created, changed when it is restored.
     fn epoch(&self) -> StoreResult<String>;
     /// Makes a new epoch (after a restore from backup).

@@ -222,6 +222,10 @@ impl Store for SqliteStore {
         self.read(|tx| counter(tx, "server_seq"))
     }
 
+    fn localities(&self) -> StoreResult<Vec<Locality>> {
+        self.read(|tx| read_localities(tx))
+    }
+
     fn epoch(&self) -> StoreResult<String> {
         self.read(|tx| {
             Ok(tx
@@ -552,23 +556,7 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn localities(&mut self) -> StoreResult<Vec<Locality>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT body FROM entities WHERE kind = 'locality' ORDER BY id")?;
-        let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
-        let mut localities = Vec::new();
-        for body in rows {
-            match serde_json::from_str(&body?)? {
-                Entity::Locality(locality) => localities.push(locality),
-                other => {
-                    return Err(StoreError::Corrupt(format!(
-                        "a {} is stored as a locality",
-                        entity_kind(&other)
-                    )));
-                }
-            }
-        }
-        Ok(localities)
+        read_localities(self.conn)
     }
 
     fn next_server_seq(&mut self) -> StoreResult<u64> {
@@ -815,6 +803,26 @@ impl TagColumns {
             reference: tags.reference,
         }
     }
+}
+
+/// Every locality, on any connection: a writer's transaction or a reader's.
+fn read_localities(conn: &Connection) -> StoreResult<Vec<Locality>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT body FROM entities WHERE kind = 'locality' ORDER BY id")?;
+    let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+    let mut localities = Vec::new();
+    for body in rows {
+        match serde_json::from_str(&body?)? {
+            Entity::Locality(locality) => localities.push(locality),
+            other => {
+                return Err(StoreError::Corrupt(format!(
+                    "a {} is stored as a locality",
+                    entity_kind(&other)
+                )));
+            }
+        }
+    }
+    Ok(localities)
 }
 
 /// The name `Entity`'s JSON gives its kind, stored beside the body for lookups by kind.
