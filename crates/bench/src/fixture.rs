@@ -175,3 +175,30 @@ pub fn capture_many(
     }
     Ok(captured)
 }
+
+/// How many questions [`load`] captures per transaction.
+pub const LOAD_BATCH: usize = 5_000;
+
+/// Captures `count` generated questions spread over `dialogues`, [`LOAD_BATCH`] per
+/// transaction: the quick way to fill a replica with data.
+pub fn load(
+    replica: &mut Replica,
+    dialogues: &[DialogueId],
+    corpus: &mut Corpus,
+    count: usize,
+) -> Result<()> {
+    let topics: Vec<TopicId> = replica.topics(false)?.into_iter().map(|t| t.id).collect();
+    let mut loaded = 0;
+    while loaded < count {
+        let n = LOAD_BATCH.min(count - loaded);
+        let inputs: Vec<_> = (0..n)
+            .map(|i| {
+                let dialogue = dialogues[(loaded + i) % dialogues.len()];
+                capture_input(dialogue, &corpus.question(), &topics)
+            })
+            .collect();
+        replica.capture_all(&inputs)?;
+        loaded += n;
+    }
+    Ok(())
+}

@@ -143,26 +143,22 @@ fn search_latency(sizes: &Sizes) -> Result<()> {
     let mut replica =
         fixture::open_enrolled(&dir.path().join("search.sqlite3"), &identity, clock.clone())?;
     let province = fixture::setup_province(&mut replica, clock.now(), 4)?;
-    let topics: Vec<TopicId> = replica.topics(false)?.into_iter().map(|t| t.id).collect();
     let mut corpus = Corpus::new(2);
     let started = Instant::now();
-    let batch = 5_000;
-    let mut loaded = 0;
-    while loaded < sizes.search_rows {
-        let n = batch.min(sizes.search_rows - loaded);
-        let inputs: Vec<_> = (0..n)
-            .map(|i| {
-                let dialogue = province.dialogues[(loaded + i) % province.dialogues.len()];
-                fixture::capture_input(dialogue, &corpus.question(), &topics)
-            })
-            .collect();
-        replica.capture_all(&inputs)?;
-        loaded += n;
-    }
+    fixture::load(
+        &mut replica,
+        &province.dialogues,
+        &mut corpus,
+        sizes.search_rows,
+    )?;
     let load = started.elapsed();
     println!(
         "{:<52} {:>12} {:>12}",
-        format!("load {} questions (batches of {batch})", sizes.search_rows),
+        format!(
+            "load {} questions (batches of {})",
+            sizes.search_rows,
+            fixture::LOAD_BATCH
+        ),
         format!("{:.1} s", load.as_secs_f64()),
         format!("{:.0}/s", sizes.search_rows as f64 / load.as_secs_f64()),
     );

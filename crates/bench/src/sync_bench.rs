@@ -10,7 +10,7 @@ use townhall_bench::fixture;
 use townhall_bench::server::TestServer;
 use townhall_core::sync::{self, Progress, SyncClient};
 use townhall_core::{Clock, Replica, SystemClock};
-use townhall_domain::{Role, TopicId};
+use townhall_domain::Role;
 
 /// Runs the push and pull figures for `counts` questions.
 pub(crate) fn sync_throughput(counts: &[usize], pull_count: usize) -> Result<()> {
@@ -93,17 +93,8 @@ fn enrolled(
 fn fill(device: &Arc<Mutex<Replica>>, n: usize) -> Result<()> {
     let mut replica = device.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
     let province = fixture::setup_province(&mut replica, SystemClock.now(), 1)?;
-    let topics: Vec<TopicId> = replica.topics(false)?.into_iter().map(|t| t.id).collect();
     let mut corpus = Corpus::new(n as u64);
-    let mut left = n;
-    while left > 0 {
-        let batch = left.min(5_000);
-        let inputs: Vec<_> = (0..batch)
-            .map(|_| fixture::capture_input(province.dialogues[0], &corpus.question(), &topics))
-            .collect();
-        replica.capture_all(&inputs)?;
-        left -= batch;
-    }
+    fixture::load(&mut replica, &province.dialogues[..1], &mut corpus, n)?;
     Ok(())
 }
 
