@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use townhall_domain::hlc::clamp_remote;
 use townhall_domain::merge::{Versioned, merge};
 use townhall_domain::mutation::{Change, Mutation};
-use townhall_domain::permissions::{self, Scope};
+use townhall_domain::permissions::{self, Action, Scope};
 use townhall_domain::validate::{self, TextRule, ValidationErrors};
 use townhall_domain::wire::{
     Author, LogEntry, PushGap, PushItem, PushOutcome, PushResponse, PushResult,
@@ -677,11 +677,7 @@ impl Apply<'_> {
                 body,
                 recorded_at,
             } => {
-                let Some(q) = self.tx.entity(question.as_uuid())? else {
-                    return Ok(Err(Rejection::not_found("question", question)));
-                };
-                let scope = self.question_scope(&q)?;
-                or_reject!(permissions::authorize(self.author.role, action, scope));
+                let q = or_reject!(self.authorized_question(question, action)?);
                 if self.tx.entity(id.as_uuid())?.is_some() {
                     return Ok(Err(Rejection::new(
                         "conflict",
@@ -709,11 +705,7 @@ impl Apply<'_> {
                 else {
                     return Ok(Err(Rejection::not_found("answer", id)));
                 };
-                let Some(q) = self.tx.entity(answer.question.as_uuid())? else {
-                    return Ok(Err(Rejection::not_found("question", answer.question)));
-                };
-                let scope = self.question_scope(&q)?;
-                or_reject!(permissions::authorize(self.author.role, action, scope));
+                let q = or_reject!(self.authorized_question(answer.question, action)?);
                 let current = Versioned {
                     value: answer.body.clone(),
                     stamp: body_stamp,
@@ -745,11 +737,7 @@ impl Apply<'_> {
                 terms,
                 assigned_at,
             } => {
-                let Some(mut q) = self.tx.entity(question.as_uuid())? else {
-                    return Ok(Err(Rejection::not_found("question", question)));
-                };
-                let scope = self.question_scope(&q)?;
-                or_reject!(permissions::authorize(self.author.role, action, scope));
+                let mut q = or_reject!(self.authorized_question(question, action)?);
                 if !matches!(
                     self.tx.entity(terms.agency.as_uuid())?,
                     Some(Entity::Agency(_))
@@ -794,11 +782,7 @@ impl Apply<'_> {
                 else {
                     return Ok(Err(Rejection::not_found("assignment", id)));
                 };
-                let Some(mut q) = self.tx.entity(assignment.question.as_uuid())? else {
-                    return Ok(Err(Rejection::not_found("question", assignment.question)));
-                };
-                let scope = self.question_scope(&q)?;
-                or_reject!(permissions::authorize(self.author.role, action, scope));
+                let mut q = or_reject!(self.authorized_question(assignment.question, action)?);
                 let current = Versioned {
                     value: assignment.terms.clone(),
                     stamp: terms_stamp,
@@ -856,7 +840,7 @@ impl Apply<'_> {
                 // the server holds, whatever the device saw.
                 let from = inner.status;
                 let scope = self.question_scope(&q)?;
-                let action = townhall_domain::permissions::Action::ChangeStatus { from, to };
+                let action = Action::ChangeStatus { from, to };
                 or_reject!(permissions::authorize(self.author.role, action, scope));
                 if let Entity::Question {
                     question: inner, ..
@@ -996,15 +980,7 @@ impl Apply<'_> {
         ) -> (&'a mut T, &'a mut Stamp),
     ) -> Applied {
         let stamp = mutation.stamp();
-        let Some(mut q) = self.tx.entity(id.as_uuid())? else {
-            return Ok(Err(Rejection::not_found("question", id)));
-        };
-        let scope = self.question_scope(&q)?;
-        or_reject!(permissions::authorize(
-            self.author.role,
-            mutation.change.action(),
-            scope
-        ));
+        let mut q = or_reject!(self.authorized_question(id, mutation.change.action())?);
         let Entity::Question {
             question,
             text_stamp,
@@ -1161,6 +1137,20 @@ impl Apply<'_> {
             in_jurisdiction: self.in_jurisdiction(locality)?,
             ..Scope::default()
         })
+    }
+
+    /// The question `id`, when it exists and the author may do `action` to it within its scope.
+    fn authorized_question(
+        &mut self,
+        id: QuestionId,
+        action: Action,
+    ) -> Result<Result<Entity, Rejection>, StoreError> {
+        let Some(q) = self.tx.entity(id.as_uuid())? else {
+            return Ok(Err(Rejection::not_found("question", id)));
+        };
+        let scope = self.question_scope(&q)?;
+        or_reject!(permissions::authorize(self.author.role, action, scope));
+        Ok(Ok(q))
     }
 
     fn question_scope(&mut self, q: &Entity) -> Result<Scope, StoreError> {
