@@ -100,6 +100,26 @@ impl Cmd {
         Ok(())
     }
 
+    /// Echoes the command and runs it with standard error attached and standard output held
+    /// back, which is shown (on standard error) only if the program fails.
+    ///
+    /// Fails unless the program exits with status 0.
+    pub(crate) fn run_hiding_stdout(self) -> Result<()> {
+        eprintln!("$ {self}");
+        let output = self
+            .to_process()
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .and_then(process::Child::wait_with_output)
+            .with_context(|| format!("could not start `{}`", self.program.to_string_lossy()))?;
+        if !output.status.success() {
+            eprint!("{}", String::from_utf8_lossy(&output.stdout));
+            bail!("`{self}` failed ({})", output.status);
+        }
+        Ok(())
+    }
+
     /// Echoes and runs a `cargo test` command, passing its output through while counting the
     /// tests its `test result:` lines report.
     ///
@@ -167,7 +187,36 @@ impl TestCounts {
     /// Adds the counts of one `test result: ok. 3 passed; 0 failed; …` line; other lines add
     /// nothing.
     pub(crate) fn add_line(&mut self, line: &str) {
-        let Some(rest) = line.trim().strip_prefix("test result: ") else {
+        let trimmed = line.trim();
+        // Node's test runner (TAP and spec reporters): `# pass 12`, `ℹ fail 0`.
+        for prefix in ["# ", "ℹ "] {
+            if let Some(rest) = trimmed.strip_prefix(prefix) {
+                let mut words = rest.split_whitespace();
+                match (
+                    words.next(),
+                    words.next().map(str::parse::<u64>),
+                    words.next(),
+                ) {
+                    (Some("pass"), Some(Ok(n)), None) => self.passed += n,
+                    (Some("fail"), Some(Ok(n)), None) => self.failed += n,
+                    _ => {}
+                }
+                return;
+            }
+        }
+        // Vitest: `Tests  2 failed | 146 passed (148)`.
+        if let Some(rest) = trimmed.strip_prefix("Tests ") {
+            for part in rest.split('|') {
+                let mut words = part.split_whitespace();
+                match (words.next().map(str::parse::<u64>), words.next()) {
+                    (Some(Ok(n)), Some("passed")) => self.passed += n,
+                    (Some(Ok(n)), Some("failed")) => self.failed += n,
+                    _ => {}
+                }
+            }
+            return;
+        }
+        let Some(rest) = trimmed.strip_prefix("test result: ") else {
             return;
         };
         for part in rest.split([';', '.']) {
@@ -224,6 +273,30 @@ mod tests {
     }
 
     #[test]
+    fn counts_cargo_node_and_vitest_reports() {
+        let mut counts = TestCounts::default();
+        for line in [
+            "test result: ok. 3 passed; 1 failed; 0 ignored; 0 measured",
+            "# pass 12",
+            "# fail 2",
+            "ℹ pass 4",
+            "ℹ fail 0",
+            "      Tests  2 failed | 146 passed (148)",
+            "# Subtest: pass 5 things",
+            "ok 1 - pass",
+        ] {
+            counts.add_line(line);
+        }
+        assert_eq!(
+            counts,
+            TestCounts {
+                passed: 165,
+                failed: 5
+            }
+        );
+    }
+
+    #[test]
     fn echo_is_shell_ready() {
         check(
             Cmd::new("cargo").args(["test", "--workspace"]),
@@ -276,6 +349,22 @@ mod tests {
         assert_eq!(
             missing,
             Err("could not start `townhall-no-such-program`".to_owned())
+        );
+    }
+
+    #[test]
+    fn run_hiding_stdout_reports_failure() {
+        let ok = Cmd::new("sh")
+            .args(["-c", "echo hidden"])
+            .run_hiding_stdout();
+        assert!(ok.is_ok(), "{ok:?}");
+        let failed = Cmd::new("sh")
+            .args(["-c", "exit 4"])
+            .run_hiding_stdout()
+            .map_err(|err| err.to_string());
+        assert_eq!(
+            failed,
+            Err("`sh -c 'exit 4'` failed (exit status: 4)".to_owned())
         );
     }
 

@@ -10,10 +10,14 @@ pub(crate) const USAGE: &str = "\
 Usage: cargo xtask <command>
 
 Commands:
-  run              start what exists of Townhall: the local replica with demo data
+  run              build and open the app, enrolled with a local server holding a demo
+                   province (users of every role; codes for the others are printed)
   test             install what the tests need, then run every test CI runs
-  ci               check formatting, clippy lints and docs, all with warnings as errors
+  ci               check formatting, clippy lints and docs, all with warnings as errors,
+                   and that ui/src/generated matches the Rust types
+  bindings         generate ui/src/generated: the TypeScript twins of the IPC types
   bench [--quick]  run the benchmark harness (--quick: small data, to check it works)
+  bundle           build the release app and its .deb, and report their sizes
   help             print this message";
 
 /// A developer command, parsed from the arguments after `cargo xtask`.
@@ -23,15 +27,19 @@ pub(crate) enum Command {
     Help,
     /// Install the tests' prerequisites, then run all tests.
     Test,
-    /// Check formatting, lints and docs.
+    /// Check formatting, lints, docs and the generated TypeScript bindings.
     Ci,
+    /// Generate the TypeScript bindings of the IPC types into `ui/src/generated`.
+    Bindings,
     /// Run the benchmark harness.
     Bench {
         /// Run on smaller data, to check the harness works rather than to measure.
         quick: bool,
     },
-    /// Start the local replica with demo data.
+    /// Build and open the app against a local server with a demo province.
     Run,
+    /// Build the release app and its `.deb`.
+    Bundle,
 }
 
 /// A command line that names no known command, or passes an unknown argument.
@@ -59,7 +67,9 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, U
         "help" | "-h" | "--help" => Command::Help,
         "test" => Command::Test,
         "ci" => Command::Ci,
+        "bindings" => Command::Bindings,
         "run" => Command::Run,
+        "bundle" => Command::Bundle,
         "bench" => {
             let quick = rest.iter().any(|arg| arg == "--quick");
             if let Some(unknown) = rest.iter().find(|arg| *arg != "--quick") {
@@ -100,7 +110,9 @@ mod tests {
         check("-h", Ok(Command::Help));
         check("test", Ok(Command::Test));
         check("ci", Ok(Command::Ci));
+        check("bindings", Ok(Command::Bindings));
         check("run", Ok(Command::Run));
+        check("bundle", Ok(Command::Bundle));
         check("bench", Ok(Command::Bench { quick: false }));
         check("bench --quick", Ok(Command::Bench { quick: true }));
     }
@@ -121,6 +133,10 @@ mod tests {
         );
         check("test --quick", Err("unknown argument `--quick` for `test`"));
         check("ci --fix", Err("unknown argument `--fix` for `ci`"));
+        check(
+            "bindings --check",
+            Err("unknown argument `--check` for `bindings`"),
+        );
         check("run now", Err("unknown argument `now` for `run`"));
         check("help me", Err("unknown argument `me` for `help`"));
     }

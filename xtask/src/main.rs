@@ -8,6 +8,8 @@
 // A command-line tool talks to the terminal: printing is its job, not a leftover.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod app;
+mod bindings;
 mod cmd;
 mod flags;
 mod prereqs;
@@ -51,43 +53,71 @@ fn dispatch(command: Command) -> Result<()> {
         }
         Command::Test => test(&root),
         Command::Ci => ci(&root),
+        Command::Bindings => bindings::write(&root),
         Command::Bench { quick } => bench(&root, quick),
-        Command::Run => run(&root),
+        Command::Run => app::run(&root),
+        Command::Bundle => app::bundle(&root),
     }
 }
 
 /// Installs what the tests need, then runs every test CI runs.
 fn test(root: &Path) -> Result<()> {
     // The server's PostgreSQL store is tested against a real PostgreSQL, which the tests start
-    // themselves from the server programs of Debian's `postgresql` package.
-    // The app (WebKitGTK) will add its packages here too.
+    // themselves from the server programs of Debian's `postgresql` package; the app needs
+    // WebKitGTK, and its tests Xvfb, WebKitWebDriver, tauri-driver and Chromium.
     // That way a fresh machine needs only this one command.
     announce("checking prerequisites: postgresql (for the server's PostgreSQL store tests)");
     prereqs::ensure_apt(&["postgresql"])?;
+    app::ensure_prereqs(root)?;
+    let mut total = cmd::TestCounts::default();
+    let mut ok = true;
+    let mut add = |(counts, success): (cmd::TestCounts, bool)| {
+        total.passed += counts.passed;
+        total.failed += counts.failed;
+        ok &= success;
+    };
 
-    // Doc tests first: `--all-targets` leaves them out, and the main suite's total should be
-    // the last thing printed.
+    announce("checking the UI's types and running its unit tests");
+    Cmd::new("npm")
+        .args(["run", "check"])
+        .current_dir(root.join("ui"))
+        .run_hiding_stdout()?;
+    add(app::npm_tests(&root.join("ui"), "test")?);
+    // The app embeds the built UI, so it is built before anything compiles the app.
+    app::build_ui(root)?;
+
+    // Doc tests first: `--all-targets` leaves them out.
     announce("running doc tests");
-    let (doc, doc_ok) = cargo(root)
+    add(cargo(root)
         .args(["test", "--workspace", "--doc", "--locked"])
-        .run_tests()?;
+        .run_tests()?);
 
     announce("running unit, integration and end-to-end tests");
-    let (all, all_ok) = cargo(root)
+    add(cargo(root)
         .args(["test", "--workspace", "--all-targets", "--locked"])
-        .run_tests()?;
+        .run_tests()?);
 
-    let passed = doc.passed + all.passed;
-    let failed = doc.failed + all.failed;
-    println!("tests: {passed} passed, {failed} failed");
-    if !(doc_ok && all_ok) {
+    announce("rendering every screen in Chromium at tablet sizes, with touch");
+    add(app::npm_tests(&root.join("ui"), "test:chromium")?);
+
+    announce("driving the real app in WebKitGTK through WebDriver, against a real server");
+    app::build_binaries(root, false)?;
+    add(app::webview_tests(root)?);
+
+    println!("tests: {} passed, {} failed", total.passed, total.failed);
+    if !ok {
         bail!("tests failed");
     }
     Ok(())
 }
 
-/// Runs the checks CI adds on top of the tests: formatting, lints and docs.
+/// Runs the checks CI adds on top of the tests: formatting, lints, docs and the generated
+/// TypeScript bindings.
 fn ci(root: &Path) -> Result<()> {
+    // Clippy and rustdoc compile the app, which embeds the built UI.
+    if !root.join("ui").join("dist").join("index.html").exists() {
+        app::build_ui(root)?;
+    }
     announce("running rustfmt check");
     cargo(root).args(["fmt", "--all", "--", "--check"]).run()?;
 
@@ -104,12 +134,34 @@ fn ci(root: &Path) -> Result<()> {
         ])
         .run()?;
 
+    // The `ts` feature (TypeScript bindings) is off in the workspace build; lint it too.
+    announce("running clippy on the `ts` feature with warnings as errors");
+    cargo(root)
+        .args([
+            "clippy",
+            "-p",
+            "townhall-domain",
+            "-p",
+            "townhall-core",
+            "--features",
+            "ts",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .run()?;
+
     // Broken intra-doc links and malformed doc comments only show up as rustdoc warnings.
     announce("running rustdoc with warnings as errors");
     cargo(root)
         .env("RUSTDOCFLAGS", "-D warnings")
         .args(["doc", "--workspace", "--no-deps", "--locked"])
-        .run()
+        .run()?;
+
+    announce("checking that the TypeScript bindings match the Rust types");
+    bindings::check(root)
 }
 
 /// Runs the benchmark harness, which checks the quality bars from the design.
@@ -133,34 +185,6 @@ fn bench(root: &Path, quick: bool) -> Result<()> {
         cargo = cargo.arg("--quick");
     }
     cargo.run()
-}
-
-/// Starts what exists of Townhall for a developer to try.
-fn run(root: &Path) -> Result<()> {
-    announce(
-        "the desktop app arrives with the app issue; \
-         this starts what exists: the local replica with demo data",
-    );
-    // The demo data lives in the workspace, not in CARGO_TARGET_DIR, so it is easy to find.
-    // Git already ignores `/target`.
-    let data_dir = root.join("target").join("demo");
-    announce(&format!(
-        "running the demo replica in {}",
-        data_dir.display()
-    ));
-    cargo(root)
-        .args([
-            "run",
-            "--locked",
-            "-p",
-            "townhall-bench",
-            "--bin",
-            "townhall-demo",
-            "--",
-        ])
-        .arg("--data-dir")
-        .arg(data_dir)
-        .run()
 }
 
 /// Starts a cargo command in the workspace root.

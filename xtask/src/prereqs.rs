@@ -46,7 +46,6 @@ pub(crate) fn ensure_apt(packages: &[&str]) -> Result<()> {
 }
 
 /// Installs the cargo tool `krate` unless its binary `bin` is already available.
-#[expect(dead_code, reason = "first needed when a test step uses a cargo tool")]
 pub(crate) fn ensure_cargo_tool(bin: &str, krate: &str) -> Result<()> {
     if is_available(bin) {
         return Ok(());
@@ -117,7 +116,7 @@ fn effective_uid(status: &str) -> Option<u32> {
 ///
 /// Cargo finds subcommands such as `cargo-nextest` in `$CARGO_HOME/bin` even off `PATH`.
 /// So a tool installed there counts as available.
-fn is_available(bin: &str) -> bool {
+pub(crate) fn is_available(bin: &str) -> bool {
     let path = env::var_os("PATH").unwrap_or_default();
     env::split_paths(&path)
         .chain(cargo_home().map(|home| home.join("bin")))

@@ -21,6 +21,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_replica.sql"),
     include_str!("../migrations/0002_search.sql"),
     include_str!("../migrations/0003_sync.sql"),
+    include_str!("../migrations/0004_app.sql"),
 ];
 
 /// The schema version this build writes.

@@ -12,6 +12,7 @@
 //! - [`sync`]: push the outbox and pull the server's change log.
 //! - [`clock`]: where time comes from ([`SystemClock`] or, in tests, [`ManualClock`]).
 
+pub mod app;
 mod apply;
 pub mod clock;
 mod db;
@@ -20,6 +21,7 @@ pub mod query;
 mod reference;
 mod replica;
 pub mod search;
+mod similar;
 pub use townhall_domain::seed;
 mod stamp;
 pub mod sync;

@@ -18,6 +18,7 @@ use crate::stamp::{get, get_opt, parse_stamp_key};
 
 /// Which questions to list. Empty fields do not filter.
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct QuestionFilter {
     /// Only this dialogue's questions.
     pub dialogue: Option<DialogueId>,
@@ -38,6 +39,7 @@ pub struct QuestionFilter {
 /// How to order a list of questions.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum QuestionSort {
     /// Most recently captured first.
     #[default]
@@ -52,6 +54,7 @@ pub enum QuestionSort {
 
 /// A page of a list.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Page {
     /// Rows to skip.
     pub offset: u32,
@@ -71,6 +74,7 @@ impl Page {
 
 /// A question as a list shows it.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct QuestionRow {
     /// Its id.
     pub id: QuestionId,
@@ -112,19 +116,25 @@ pub struct QuestionRow {
 
 /// How many questions are in one status.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct StatusCount {
     /// The status.
     pub status: QuestionStatus,
     /// How many questions.
+    // A plain JSON number, not a `bigint`.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub count: u64,
 }
 
 /// One page of questions, with the totals the list header shows.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct QuestionList {
     /// The page's rows.
     pub rows: Vec<QuestionRow>,
     /// How many questions match, across all pages.
+    // A plain JSON number, not a `bigint`.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total: u64,
     /// How many match in each status, ignoring the status filter, for the filter chips.
     pub by_status: Vec<StatusCount>,
@@ -132,6 +142,7 @@ pub struct QuestionList {
 
 /// A search result: the question and where it matched.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SearchHit {
     /// The question.
     pub row: QuestionRow,
@@ -141,6 +152,7 @@ pub struct SearchHit {
 
 /// An assignment as the detail view shows it.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AssignmentView {
     /// Its id.
     pub id: townhall_domain::AssignmentId,
@@ -160,6 +172,7 @@ pub struct AssignmentView {
 
 /// A value a field group held before, or one that lost a merge.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct HistoryEntry {
     /// Which kind of record: `question`, `answer`, `assignment`, `dialogue`.
     pub record_kind: String,
@@ -168,6 +181,8 @@ pub struct HistoryEntry {
     /// Which field group: `text`, `citizen`, `body`, `terms`, `details`.
     pub field_group: String,
     /// The value, as JSON.
+    // Any JSON value.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub value: serde_json::Value,
     /// The device that wrote it.
     pub device: Option<DeviceId>,
@@ -179,6 +194,7 @@ pub struct HistoryEntry {
 
 /// Everything about one question.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct QuestionDetail {
     /// The question.
     pub question: QuestionRow,
@@ -196,28 +212,35 @@ pub struct QuestionDetail {
 
 /// A dialogue with its counts, as the dialogue list shows it.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DialogueSummary {
     /// The dialogue.
     pub dialogue: Dialogue,
     /// Its locality's name.
     pub locality_name: String,
     /// Questions captured (duplicates not counted).
+    // A plain JSON number, not a `bigint`.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub questions: u64,
     /// Questions still waiting for something.
+    // A plain JSON number, not a `bigint`.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub open: u64,
     /// Questions past their due date.
+    // A plain JSON number, not a `bigint`.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub overdue: u64,
 }
 
 /// How many of a query's newest matches search ranks by relevance.
 pub const RANK_WINDOW: u32 = 1_000;
 
-const QUESTION_COLUMNS: &str =
+pub(crate) const QUESTION_COLUMNS: &str =
     "q.id, q.dialogue, q.number_letter, q.number_counter, q.kind, q.source,
     q.topic, t.name, q.content, q.citizen_name, q.citizen_locality, q.citizen_phone, q.captured_by,
     q.captured_at, q.status, q.merged_into, q.agency, a.short_name, q.due_on, q.conflict";
 
-const QUESTION_JOINS: &str =
+pub(crate) const QUESTION_JOINS: &str =
     "LEFT JOIN topics t ON t.id = q.topic LEFT JOIN agencies a ON a.id = q.agency";
 
 impl Replica {
@@ -532,7 +555,7 @@ impl Replica {
 
 /// The WHERE clause and its arguments for a filter; `with_status` false leaves out the status
 /// filter (for per-status counts).
-fn filter_sql(
+pub(crate) fn filter_sql(
     filter: &QuestionFilter,
     today: NaiveDate,
     with_status: bool,
@@ -580,7 +603,7 @@ fn filter_sql(
 }
 
 /// Renumbers `?N` placeholders by `by`, for a clause placed after other arguments.
-fn shift_placeholders(sql: &str, by: usize) -> String {
+pub(crate) fn shift_placeholders(sql: &str, by: usize) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut chars = sql.chars().peekable();
     while let Some(c) = chars.next() {
@@ -599,7 +622,7 @@ fn shift_placeholders(sql: &str, by: usize) -> String {
     out
 }
 
-fn question_row(
+pub(crate) fn question_row(
     r: &Row<'_>,
     today: NaiveDate,
     identity: Option<&DeviceIdentity>,

@@ -33,6 +33,7 @@ use crate::stamp::{exec, get, get_opt, query_row};
 
 /// Who this device is: set once at enrolment.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DeviceIdentity {
     /// The device's id, issued by the server.
     pub device: DeviceId,
@@ -50,6 +51,7 @@ pub struct DeviceIdentity {
 
 /// A question as captured in the hall, with the answer if the leader answered on the spot.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CaptureInput {
     /// The dialogue.
     pub dialogue: DialogueId,
@@ -61,6 +63,7 @@ pub struct CaptureInput {
 
 /// The answer given on the spot.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct OnSiteAnswerInput {
     /// Who answered, e.g. "Chủ tịch UBND xã".
     pub answered_by: String,
@@ -70,6 +73,7 @@ pub struct OnSiteAnswerInput {
 
 /// What a capture returns: enough to show the number at once.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Captured {
     /// The new question's id.
     pub id: QuestionId,
@@ -582,10 +586,12 @@ impl Writer<'_, '_> {
     }
 
     fn capture(&mut self, input: &CaptureInput) -> Result<Captured> {
-        let text = validate::question_text(&input.question)?;
-        let citizen = validate::citizen(&input.question.citizen)?;
-        let answer = match &input.answered_on_site {
-            Some(a) => Some(validate::answer_body(
+        // Every problem in the form at once: the question's, the citizen's and the on-site
+        // answer's, the answer's fields named as the form names them.
+        let text = validate::question_text(&input.question);
+        let citizen = validate::citizen(&input.question.citizen);
+        let answer = input.answered_on_site.as_ref().map(|a| {
+            validate::answer_body(
                 &AnswerInput {
                     mode: AnswerMode::OnSite,
                     answered_by: a.answered_by.clone(),
@@ -595,8 +601,37 @@ impl Writer<'_, '_> {
                     document_date: None,
                 },
                 self.today(),
-            )?),
-            None => None,
+            )
+            .map_err(|errors| {
+                validate::ValidationErrors(
+                    errors
+                        .0
+                        .into_iter()
+                        .map(|mut e| {
+                            let field = if e.field == "content" {
+                                "summary"
+                            } else {
+                                &e.field
+                            };
+                            e.field = format!("answered_on_site.{field}");
+                            e
+                        })
+                        .collect(),
+                )
+            })
+        });
+        let (text, citizen, answer) = match (text, citizen, answer.transpose()) {
+            (Ok(text), Ok(citizen), Ok(answer)) => (text, citizen, answer),
+            (text, citizen, answer) => {
+                let mut all = Vec::new();
+                // The question's problems include its citizen's.
+                match text {
+                    Err(e) => all.extend(e.0),
+                    Ok(_) => all.extend(citizen.err().map(|e| e.0).unwrap_or_default()),
+                }
+                all.extend(answer.err().map(|e| e.0).unwrap_or_default());
+                return Err(validate::ValidationErrors(all).into());
+            }
         };
         self.ensure_topic(text.topic)?;
         let scope = self.scope_of_dialogue(input.dialogue)?;

@@ -22,8 +22,11 @@ pub const MAX_FORWARD_DRIFT_MS: u64 = 5 * 60 * 1000;
 ///
 /// Ordered by `millis`, then `counter`.
 #[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Hlc {
     /// Physical time in milliseconds since the Unix epoch.
+    // A plain JSON number (below 2^53 for the next 285,000 years), not a `bigint`.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub millis: u64,
     /// Logical counter within one millisecond.
     pub counter: u32,
@@ -65,6 +68,7 @@ impl fmt::Display for Hlc {
 
 /// A clock reading together with the device that made it: a total order over all edits.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Stamp {
     /// When, by the device's hybrid clock.
     pub hlc: Hlc,

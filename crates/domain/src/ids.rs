@@ -35,6 +35,8 @@ macro_rules! id_type {
         $(#[$doc])*
         #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
+        // On the wire the UUID's hyphenated string, e.g. `0190b2c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d`.
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, type = "string"))]
         pub struct $name(Uuid);
 
         impl $name {

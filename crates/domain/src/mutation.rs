@@ -21,6 +21,7 @@ use crate::records::{
 
 /// One change made on a device, as it travels in the outbox and over the wire.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Mutation {
     /// Unique across all devices; lets the server recognise a resend.
     pub id: MutationId,
@@ -46,6 +47,7 @@ impl Mutation {
 /// What a mutation changes. On the wire: `{"kind": "...", "fields": {...}}`.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "fields", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Change {
     /// A new dialogue.
     CreateDialogue {

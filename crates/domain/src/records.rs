@@ -31,6 +31,7 @@ macro_rules! string_enum {
     ($(#[$doc:meta])* $name:ident, $kind:literal { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$doc])*
         #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
         pub enum $name {
             $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
         }
@@ -174,6 +175,7 @@ string_enum!(
 /// that are unique across tablets without a network.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, type = "string"))]
 pub struct DeviceLetter(String);
 
 impl DeviceLetter {
@@ -232,6 +234,7 @@ impl fmt::Display for DeviceLetter {
 
 /// A question's human-facing number: the capturing device's letter and its counter, e.g. `B-017`.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DisplayNumber {
     /// The capturing device's letter.
     pub letter: DeviceLetter,
@@ -248,6 +251,7 @@ impl fmt::Display for DisplayNumber {
 /// A Vietnamese phone number in its national form, e.g. `0912345678`.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export, type = "string"))]
 pub struct Phone(String);
 
 impl Phone {
@@ -291,6 +295,7 @@ impl fmt::Display for Phone {
 
 /// A dialogue between the heads of the Party committee or People's Committee and citizens.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Dialogue {
     /// Its id.
     pub id: DialogueId,
@@ -302,6 +307,7 @@ pub struct Dialogue {
 
 /// The secretariat-authored details of a dialogue: one field group for merging.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DialogueDetails {
     /// Title, e.g. "Đối thoại với nhân dân xã Bắc Bình năm 2026".
     pub title: String,
@@ -327,6 +333,7 @@ pub struct DialogueDetails {
 
 /// A question, petition, proposal or grievance raised by a citizen.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Question {
     /// Its id.
     pub id: QuestionId,
@@ -350,6 +357,7 @@ pub struct Question {
 
 /// What a citizen raised: the recorder-authored field group of a question.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct QuestionText {
     /// Question, petition, proposal or grievance.
     pub kind: QuestionKind,
@@ -364,6 +372,7 @@ pub struct QuestionText {
 /// Who raised a question: anonymous, or a named citizen.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Citizen {
     /// The citizen did not give a name.
     Anonymous,
@@ -380,6 +389,7 @@ pub enum Citizen {
 
 /// An answer to a question: on the spot in the hall, or in writing later.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Answer {
     /// Its id.
     pub id: AnswerId,
@@ -393,6 +403,7 @@ pub struct Answer {
 
 /// The content of an answer: one field group, merged last-writer-wins.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AnswerBody {
     /// On the spot or in writing.
     pub mode: AnswerMode,
@@ -408,6 +419,7 @@ pub struct AnswerBody {
 
 /// The official document carrying a written answer.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DocumentRef {
     /// Its number and symbol, e.g. `125/STNMT-QLĐĐ`.
     pub number: String,
@@ -417,6 +429,7 @@ pub struct DocumentRef {
 
 /// A question assigned to an agency to answer by a due date.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Assignment {
     /// Its id.
     pub id: AssignmentId,
@@ -432,6 +445,7 @@ pub struct Assignment {
 
 /// What an assignment asks: the agency, the due date and the instructions.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AssignmentTerms {
     /// The agency that must answer.
     pub agency: AgencyId,
@@ -443,6 +457,7 @@ pub struct AssignmentTerms {
 
 /// One change of a question's status, validated and ordered by the server.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct StatusEvent {
     /// Its id.
     pub id: StatusEventId,
@@ -464,6 +479,7 @@ pub struct StatusEvent {
 
 /// A topic questions are sorted by (reference data).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Topic {
     /// Its id.
     pub id: TopicId,
@@ -475,6 +491,7 @@ pub struct Topic {
 
 /// An agency that answers questions (reference data).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Agency {
     /// Its id.
     pub id: AgencyId,
@@ -488,6 +505,7 @@ pub struct Agency {
 
 /// A province, district or commune (reference data).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Locality {
     /// Its id.
     pub id: LocalityId,

@@ -29,6 +29,7 @@ pub const MAX_NOTE_CHARS: usize = 2_000;
 /// What is wrong with one field.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[serde(tag = "code", rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Problem {
     /// The field is required and was empty (after trimming).
     Required,
@@ -111,6 +112,7 @@ impl fmt::Display for Problem {
 /// One field's problem.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, thiserror::Error)]
 #[error("{field} {problem}")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ValidationError {
     /// The field, as named in the input type (e.g. `content`, `citizen.phone`).
     pub field: String,
@@ -129,6 +131,7 @@ impl ValidationError {
 
 /// Every problem found in one input, so a form can show them all at once.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct ValidationErrors(pub Vec<ValidationError>);
 
 impl fmt::Display for ValidationErrors {
@@ -344,6 +347,7 @@ fn years_after(date: NaiveDate, years: i32) -> NaiveDate {
 
 /// What a recorder typed for a question.
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct QuestionInput {
     /// Question, petition, proposal or grievance.
     pub kind: Option<QuestionKind>,
@@ -359,6 +363,7 @@ pub struct QuestionInput {
 
 /// What a recorder typed about the citizen; all empty means anonymous.
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CitizenInput {
     /// Explicitly anonymous: any other field given is an error.
     pub anonymous: bool,
@@ -452,6 +457,7 @@ pub fn citizen(input: &CitizenInput) -> Result<Citizen, ValidationErrors> {
 
 /// What the secretariat typed for a dialogue.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct DialogueInput {
     /// Title.
     pub title: String,
@@ -532,6 +538,7 @@ pub fn dialogue_details(
 
 /// What was typed for an answer.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AnswerInput {
     /// On site or written.
     pub mode: AnswerMode,
@@ -588,6 +595,7 @@ pub fn answer_body(input: &AnswerInput, today: NaiveDate) -> Result<AnswerBody, 
 
 /// What was typed for an assignment.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AssignmentInput {
     /// The agency.
     pub agency: AgencyId,

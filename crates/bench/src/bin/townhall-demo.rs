@@ -2,31 +2,70 @@
 //! states) and prints what the app would show: the dialogues, the counts per status, the
 //! overdue list and a diacritic-insensitive search.
 //!
-//! `cargo xtask run` starts this until the desktop app exists.
+//! With `--server URL --code CODE` the demo replica is enrolled with a running server (the code
+//! must be a secretariat user's) and everything it made is synced there, so the app enrolled
+//! with the same server shows the demo province: `cargo xtask run` does this.
 
 #![allow(clippy::print_stdout, reason = "a demo prints to the terminal")]
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
 use chrono::Duration;
 use townhall_bench::corpus::Corpus;
 use townhall_bench::fixture;
-use townhall_core::{Clock, ManualClock, Page, QuestionFilter, QuestionSort, SystemClock};
+use townhall_core::{
+    Clock, ManualClock, Page, QuestionFilter, QuestionSort, Replica, SystemClock, sync,
+};
 use townhall_domain::validate::{AnswerInput, AssignmentInput};
 use townhall_domain::{AnswerMode, Role};
 
 fn main() -> Result<()> {
+    let mut data_dir = PathBuf::from("target/demo");
+    let mut server: Option<String> = None;
+    let mut code: Option<String> = None;
+    let mut enrol_only = false;
     let mut args = std::env::args().skip(1);
-    let data_dir = match (args.next().as_deref(), args.next()) {
-        (Some("--data-dir"), Some(dir)) => PathBuf::from(dir),
-        (None, None) => PathBuf::from("target/demo"),
-        _ => bail!("usage: townhall-demo [--data-dir DIR]"),
-    };
+    while let Some(arg) = args.next() {
+        if arg == "--enrol-only" {
+            enrol_only = true;
+            continue;
+        }
+        let value = args.next();
+        match (arg.as_str(), value) {
+            ("--data-dir", Some(dir)) => data_dir = PathBuf::from(dir),
+            ("--server", Some(url)) => server = Some(url),
+            ("--code", Some(c)) => code = Some(c),
+            _ => bail!(
+                "usage: townhall-demo [--data-dir DIR] [--enrol-only] [--server URL --code CODE]"
+            ),
+        }
+    }
+    if server.is_some() != code.is_some() {
+        bail!("--server and --code go together");
+    }
     std::fs::create_dir_all(&data_dir)
         .with_context(|| format!("creating {}", data_dir.display()))?;
     let path = data_dir.join("replica.sqlite3");
+    if enrol_only {
+        // Enrols the app's replica (`townhall-app --data-dir DIR`) as the app itself would.
+        let (Some(url), Some(code)) = (&server, &code) else {
+            bail!("--enrol-only needs --server and --code");
+        };
+        let replica = Arc::new(Mutex::new(Replica::open(&path, Arc::new(SystemClock))?));
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(sync::enrol(&replica, url, code, "Máy tính văn phòng"))
+            .with_context(|| format!("enrolling {} with {url}", path.display()))?;
+        replica
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the replica lock"))?
+            .set_device_name("Máy tính văn phòng")?;
+        println!("Enrolled {}", path.display());
+        return Ok(());
+    }
     for suffix in ["", "-wal", "-shm"] {
         let file = PathBuf::from(format!("{}{suffix}", path.display()));
         if file.exists() {
@@ -38,19 +77,36 @@ fn main() -> Result<()> {
     // assignments overdue today.
     let now = SystemClock.now();
     let past = Arc::new(ManualClock::new(now - Duration::days(42), 1_000));
-    let identity = fixture::identity(Role::Secretariat, 0, 7);
-    let mut replica = fixture::open_enrolled(&path, &identity, past.clone())?;
-    let province = fixture::setup_province(&mut replica, now - Duration::days(40), 4)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let shared = match (&server, &code) {
+        (Some(url), Some(code)) => {
+            let replica = Arc::new(Mutex::new(Replica::open(&path, past.clone())?));
+            runtime
+                .block_on(sync::enrol(&replica, url, code, "Máy dữ liệu mẫu"))
+                .with_context(|| format!("enrolling the demo replica with {url}"))?;
+            replica
+        }
+        _ => {
+            let identity = fixture::identity(Role::Secretariat, 0, 7);
+            Arc::new(Mutex::new(fixture::open_enrolled(
+                &path,
+                &identity,
+                past.clone(),
+            )?))
+        }
+    };
+    let mut guard = shared
+        .lock()
+        .map_err(|_| anyhow::anyhow!("the demo replica lock"))?;
+    let replica = &mut *guard;
+    let province = fixture::setup_province(replica, now - Duration::days(40), 4)?;
     let mut corpus = Corpus::new(2026);
     let agencies = replica.agencies(false)?;
     let mut captured = Vec::new();
     for dialogue in &province.dialogues {
-        captured.extend(fixture::capture_many(
-            &mut replica,
-            *dialogue,
-            &mut corpus,
-            20,
-        )?);
+        captured.extend(fixture::capture_many(replica, *dialogue, &mut corpus, 20)?);
     }
     for (i, question) in captured.iter().enumerate() {
         let agency = &agencies[i % agencies.len()];
@@ -86,9 +142,19 @@ fn main() -> Result<()> {
         }
     }
     past.set(now);
+    drop(guard);
+    if let Some(url) = &server {
+        let report = runtime
+            .block_on(sync::sync(&shared, &|_| {}))
+            .with_context(|| format!("syncing the demo province to {url}"))?;
+        println!("Sent {} changes to {url}.", report.sent);
+    }
+    let replica = shared
+        .lock()
+        .map_err(|_| anyhow::anyhow!("the demo replica lock"))?;
 
     println!("Townhall demo replica: {}", path.display());
-    println!("(the desktop app arrives with the app issue; this is the replica it will read)\n");
+    println!();
     for d in replica.dialogues()? {
         println!(
             "  {} — {} câu hỏi, {} chưa xong, {} quá hạn\n    {}",

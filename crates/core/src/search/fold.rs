@@ -30,6 +30,7 @@ pub const MAX_TERM_CHARS: usize = 64;
 /// The UI renders `text` as a text node and wraps each highlight in an element of its own,
 /// never building HTML from citizen text; that is why highlights are ranges, not markup.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Snippet {
     /// The excerpt: the original text with its diacritics, whitespace runs collapsed to one
     /// space, and `…` where the original was cut.

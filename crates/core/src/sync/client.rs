@@ -153,7 +153,10 @@ impl SyncClient {
             return Err(SyncError::NotTheServer(status.as_u16()));
         };
         Err(match status.as_u16() {
-            401 | 410 => SyncError::Unauthorized(body.message),
+            401 | 410 => SyncError::Unauthorized {
+                code: body.code,
+                message: body.message,
+            },
             409 => SyncError::Conflict(body.message),
             429 => SyncError::Busy(body.message),
             500..=599 => SyncError::ServerDown(body.message),

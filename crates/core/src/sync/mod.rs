@@ -47,9 +47,15 @@ pub enum SyncError {
         "the network answered with something that is not the Townhall server (HTTP {0}); you may need to sign in to the Wi-Fi"
     )]
     NotTheServer(u16),
-    /// The token or code was refused: the device was revoked, or the code is wrong or used.
-    #[error("the server refused this device: {0}")]
-    Unauthorized(String),
+    /// The token or code was refused: the device was revoked, or the code is wrong, used or
+    /// expired.
+    #[error("the server refused this device: {message}")]
+    Unauthorized {
+        /// The server's code, e.g. `unauthorized`, `bad_code`, `code_used`, `code_expired`.
+        code: String,
+        /// The server's reason.
+        message: String,
+    },
     /// The server saw a sequence number reused with other content.
     #[error("the server holds different data for this device's changes: {0}")]
     Conflict(String),
@@ -85,7 +91,7 @@ impl SyncError {
             Self::BadCertificate(_) => "bad_certificate",
             Self::Offline(_) => "offline",
             Self::NotTheServer(_) => "not_the_server",
-            Self::Unauthorized(_) => "unauthorized",
+            Self::Unauthorized { .. } => "unauthorized",
             Self::Conflict(_) => "conflict",
             Self::Busy(_) => "busy",
             Self::ServerDown(_) => "server_down",
@@ -105,13 +111,20 @@ impl SyncError {
 }
 
 /// Progress of one sync, for a progress bar.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, serde::Serialize)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Progress {
     /// Mutations waiting to be sent when the sync started.
+    // A plain JSON number, not a `bigint`.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub to_send: u64,
     /// Mutations the server has handled so far.
+    // A plain JSON number, not a `bigint`.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub sent: u64,
     /// Changes received so far.
+    // A plain JSON number, not a `bigint`.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub received: u64,
 }
 
@@ -148,8 +161,14 @@ pub async fn sync(
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<SyncReport, SyncError> {
     let result = sync_inner(replica, progress).await;
-    let message = result.as_ref().err().map(ToString::to_string);
-    with_replica(replica, |r| r.record_sync_outcome(message.as_deref()))?;
+    let error = result.as_ref().err().map(|e| (e.code(), e.to_string()));
+    with_replica(replica, |r| {
+        r.record_sync_outcome(
+            error
+                .as_ref()
+                .map(|(code, message)| (*code, message.as_str())),
+        )
+    })?;
     result
 }
 
@@ -390,7 +409,13 @@ mod tests {
     fn only_network_trouble_is_transient() {
         assert!(SyncError::Offline("x".into()).is_transient());
         assert!(SyncError::NotTheServer(200).is_transient());
-        assert!(!SyncError::Unauthorized("revoked".into()).is_transient());
+        assert!(
+            !SyncError::Unauthorized {
+                code: "unauthorized".into(),
+                message: "revoked".into()
+            }
+            .is_transient()
+        );
         assert_eq!(SyncError::NotTheServer(200).code(), "not_the_server");
     }
 }

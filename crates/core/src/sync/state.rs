@@ -36,23 +36,34 @@ pub struct SyncConfig {
 
 /// What the sync badge shows.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct SyncStatus {
     /// Whether the device is enrolled with a server.
     pub enrolled: bool,
     /// Mutations not yet handled by the server.
+    // A plain JSON number, not a `bigint`.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub unsent: u64,
     /// Mutations the server refused, waiting for the user.
+    // A plain JSON number, not a `bigint`.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub rejected: u64,
     /// When the last sync finished without error.
     pub last_success_at: Option<DateTime<Utc>>,
     /// The last sync's error in plain words, cleared by a successful sync.
     pub last_error: Option<String>,
+    /// That error's stable code (`offline`, `unauthorized`, `not_the_server`, …), for a
+    /// message in the user's language.
+    pub last_error_code: Option<String>,
 }
 
 /// A mutation the server refused, with its reason.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct RejectedMutation {
     /// Its place in the outbox.
+    // A plain JSON number, not a `bigint`.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub seq: u64,
     /// The mutation.
     pub mutation: Mutation,
@@ -241,19 +252,21 @@ impl Replica {
         Ok(())
     }
 
-    /// Records how a sync ended: success clears the last error.
-    pub fn record_sync_outcome(&mut self, error: Option<&str>) -> Result<()> {
+    /// Records how a sync ended: success clears the last error; a failure keeps its code and
+    /// its message.
+    pub fn record_sync_outcome(&mut self, error: Option<(&str, &str)>) -> Result<()> {
         let now = self.clock().now();
         match error {
             None => exec(
                 self.conn(),
-                "UPDATE sync_state SET last_success_at = ?1, last_error = NULL",
+                "UPDATE sync_state
+                 SET last_success_at = ?1, last_error = NULL, last_error_code = NULL",
                 params![now.to_rfc3339()],
             )?,
-            Some(message) => exec(
+            Some((code, message)) => exec(
                 self.conn(),
-                "UPDATE sync_state SET last_error = ?1",
-                params![message],
+                "UPDATE sync_state SET last_error = ?1, last_error_code = ?2",
+                params![message, code],
             )?,
         };
         Ok(())
@@ -262,27 +275,29 @@ impl Replica {
     /// What the sync badge shows.
     pub fn sync_status(&self) -> Result<SyncStatus> {
         let config = self.conn().query_row(
-            "SELECT pushed_seq, last_success_at, last_error FROM sync_state",
+            "SELECT pushed_seq, last_success_at, last_error, last_error_code FROM sync_state",
             [],
             |r| {
                 Ok((
                     r.get::<_, u64>(0)?,
                     r.get::<_, Option<String>>(1)?,
                     r.get::<_, Option<String>>(2)?,
+                    r.get::<_, Option<String>>(3)?,
                 ))
             },
         );
-        let (pushed, last_success_at, last_error, enrolled) = match config.optional()? {
-            Some((pushed, at, error)) => (pushed, at, error, true),
-            None => (0, None, None, false),
-        };
+        let (pushed, last_success_at, last_error, last_error_code, enrolled) =
+            match config.optional()? {
+                Some((pushed, at, error, code)) => (pushed, at, error, code, true),
+                None => (0, None, None, None, false),
+            };
         let unsent: u64 = self.conn().query_row(
             "SELECT count(*) FROM outbox WHERE seq > ?1",
             params![pushed],
             |r| r.get(0),
         )?;
         let rejected: u64 = self.conn().query_row(
-            "SELECT count(*) FROM outbox WHERE rejected_code IS NOT NULL",
+            "SELECT count(*) FROM outbox WHERE rejected_code IS NOT NULL AND dismissed = 0",
             [],
             |r| r.get(0),
         )?;
@@ -296,6 +311,7 @@ impl Replica {
             rejected,
             last_success_at,
             last_error,
+            last_error_code,
         })
     }
 
@@ -303,7 +319,7 @@ impl Replica {
     pub fn rejected_mutations(&self) -> Result<Vec<RejectedMutation>> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT seq, body, rejected_code, rejected_reason FROM outbox
-             WHERE rejected_code IS NOT NULL ORDER BY seq",
+             WHERE rejected_code IS NOT NULL AND dismissed = 0 ORDER BY seq",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -325,5 +341,80 @@ impl Replica {
             })
         })
         .collect()
+    }
+
+    /// Sends a refused mutation again, as a new change at the end of the outbox: for a refusal
+    /// that no longer holds (the record it needed has arrived since, the user's rights were
+    /// fixed). The refused entry is set aside. The change is already applied here, so it is
+    /// only queued, not applied again.
+    pub fn retry_rejected(&mut self, seq: u64) -> Result<()> {
+        let now = self.clock().now();
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let body: String = query_row(
+            &tx,
+            "SELECT body FROM outbox WHERE seq = ?1 AND rejected_code IS NOT NULL AND dismissed = 0",
+            params![seq],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| ReplicaError::not_found("rejected change", seq))?;
+        let old: Mutation = serde_json::from_str(&body)
+            .map_err(|e| ReplicaError::Corrupt(format!("outbox entry {seq}: {e}")))?;
+        let millis = u64::try_from(now.timestamp_millis()).unwrap_or(0);
+        let last: (u64, u32) =
+            query_row(&tx, "SELECT hlc_millis, hlc_counter FROM device", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?;
+        let mut hlc = HlcClock::resume(Hlc::new(last.0, last.1));
+        let mutation = Mutation {
+            id: townhall_domain::MutationId::generate(millis, rand::random()),
+            device: old.device,
+            hlc: hlc.tick(millis),
+            change: old.change,
+        };
+        let body = serde_json::to_string(&mutation)
+            .map_err(|e| ReplicaError::Corrupt(format!("cannot encode a mutation: {e}")))?;
+        exec(
+            &tx,
+            "INSERT INTO outbox (mutation_id, kind, entity_id, body, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                mutation.id.to_string(),
+                mutation.change.kind(),
+                mutation.change.entity_id().to_string(),
+                body,
+                now.to_rfc3339()
+            ],
+        )?;
+        exec(
+            &tx,
+            "UPDATE outbox SET dismissed = 1 WHERE seq = ?1",
+            params![seq],
+        )?;
+        let last = hlc.last();
+        exec(
+            &tx,
+            "UPDATE device SET hlc_millis = ?1, hlc_counter = ?2",
+            params![last.millis, last.counter],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sets a refused mutation aside: the user has seen the reason and fixed the record
+    /// another way, or accepts the refusal.
+    pub fn dismiss_rejected(&mut self, seq: u64) -> Result<()> {
+        let changed = exec(
+            self.conn(),
+            "UPDATE outbox SET dismissed = 1
+             WHERE seq = ?1 AND rejected_code IS NOT NULL AND dismissed = 0",
+            params![seq],
+        )?;
+        if changed == 0 {
+            return Err(ReplicaError::not_found("rejected change", seq));
+        }
+        Ok(())
     }
 }

@@ -1,0 +1,45 @@
+//! Builds the app's context and its command permissions: only the commands listed here can be
+//! called from the web UI, and only through the capability in `capabilities/`.
+
+fn main() {
+    let manifest = tauri_build::AppManifest::new().commands(townhall_commands());
+    tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
+        .unwrap_or_else(|e| panic!("tauri build failed: {e:#}"));
+}
+
+/// Every command the UI may call; keep in step with `src/commands` and `docs/IPC.md`.
+const fn townhall_commands() -> &'static [&'static str] {
+    &[
+        "device_info",
+        "device_enrol",
+        "settings_get",
+        "settings_set",
+        "reference_topics",
+        "reference_agencies",
+        "reference_localities",
+        "reference_locality_add",
+        "dialogue_list",
+        "dialogue_create",
+        "dialogue_edit",
+        "dialogue_set_status",
+        "question_capture",
+        "question_list",
+        "question_search",
+        "question_get",
+        "question_edit",
+        "question_change_status",
+        "question_merge",
+        "question_similar",
+        "question_draft_get",
+        "question_draft_set",
+        "answer_add",
+        "answer_edit",
+        "assignment_create",
+        "assignment_edit",
+        "sync_status",
+        "sync_now",
+        "sync_rejected",
+        "sync_retry_rejected",
+        "sync_dismiss_rejected",
+    ]
+}

@@ -1,0 +1,73 @@
+//! What every command shares: the replica (one connection for writes and sync, one for
+//! reads, so a list never waits behind a sync's write) and the handle that wakes the sync task.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use townhall_core::app::{CommandError, SyncBadge};
+use townhall_core::{Replica, ReplicaError, SystemClock};
+
+use crate::sync_task::SyncHandle;
+
+/// The app's state, managed by Tauri.
+pub struct AppState {
+    /// The connection that writes: commands that change something, and the sync task.
+    pub replica: Arc<Mutex<Replica>>,
+    /// A second connection for reads; SQLite's WAL lets it read while the other writes.
+    pub reader: Mutex<Replica>,
+    /// Wakes the sync task and holds what the badge shows.
+    pub sync: SyncHandle,
+}
+
+impl AppState {
+    /// Opens (creating if needed) the replica in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, CommandError> {
+        std::fs::create_dir_all(dir).map_err(|e| {
+            CommandError::new("storage", format!("cannot create {}: {e}", dir.display()))
+        })?;
+        let path = dir.join("replica.sqlite3");
+        let writer = Replica::open(&path, Arc::new(SystemClock))?;
+        let reader = Replica::open(&path, Arc::new(SystemClock))?;
+        Ok(Self {
+            replica: Arc::new(Mutex::new(writer)),
+            reader: Mutex::new(reader),
+            sync: SyncHandle::default(),
+        })
+    }
+
+    /// Runs a read.
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&Replica) -> townhall_core::Result<T>,
+    ) -> Result<T, CommandError> {
+        let guard = lock(&self.reader)?;
+        Ok(f(&guard)?)
+    }
+
+    /// Runs a write, then asks the sync task to send it soon.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&mut Replica) -> townhall_core::Result<T>,
+    ) -> Result<T, CommandError> {
+        let out = {
+            let mut guard = lock(&self.replica)?;
+            f(&mut guard)?
+        };
+        self.sync.wrote();
+        Ok(out)
+    }
+
+    /// What the sync badge shows now.
+    pub fn badge(&self) -> Result<SyncBadge, CommandError> {
+        let status = self.read(Replica::sync_status)?;
+        Ok(self.sync.badge(status))
+    }
+}
+
+/// Locks a replica; a poisoned lock (a panic while it was held) is reported, not propagated.
+pub(crate) fn lock(replica: &Mutex<Replica>) -> Result<MutexGuard<'_, Replica>, CommandError> {
+    replica.lock().map_err(|_| {
+        ReplicaError::Corrupt("the replica lock was poisoned by a crash in another task".to_owned())
+            .into()
+    })
+}

@@ -1,0 +1,157 @@
+//! The background sync: one task for the app's life that syncs on start, shortly after each
+//! local write, every few minutes, and, while the server cannot be reached, again and again
+//! with a growing wait, so the outbox drains by itself once the network is back.
+//!
+//! The UI never waits on it: commands only wake it, and it reports through two events,
+//! `sync-badge` ([`SyncBadge`]) whenever the badge changes and `data-changed`
+//! ([`DataChanged`]) after a sync brought changes from the server.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tauri::{AppHandle, Emitter, Runtime};
+use tokio::sync::Notify;
+use townhall_core::Replica;
+use townhall_core::app::{DataChanged, SyncBadge};
+use townhall_core::sync::{self, Backoff, Progress, SyncError, SyncStatus};
+
+/// The event carrying the badge.
+pub const BADGE_EVENT: &str = "sync-badge";
+/// The event sent after a sync applied changes from the server.
+pub const DATA_CHANGED_EVENT: &str = "data-changed";
+
+/// How long after a write the sync starts, so a burst of writes goes in one push.
+const AFTER_WRITE: Duration = Duration::from_millis(400);
+/// How often a device with nothing to send asks the server for news.
+const PERIOD: Duration = Duration::from_secs(60);
+/// The longest wait between tries while the server cannot be reached: short, because a hall's
+/// Wi-Fi comes and goes and the secretariat is waiting for the questions.
+const MAX_RETRY: Duration = Duration::from_secs(20);
+
+/// Wakes the sync task and holds what the badge shows beside the replica's counts.
+#[derive(Clone, Default)]
+pub struct SyncHandle {
+    inner: Arc<Inner>,
+}
+
+#[derive(Default)]
+struct Inner {
+    wake: Notify,
+    live: Mutex<Live>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Live {
+    online: bool,
+    syncing: bool,
+    progress: Option<Progress>,
+}
+
+impl SyncHandle {
+    /// A local write happened: sync soon.
+    pub fn wrote(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Sync now (the user asked).
+    pub fn now(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// The badge for the replica's `status`.
+    pub fn badge(&self, status: SyncStatus) -> SyncBadge {
+        let live = self.live();
+        SyncBadge {
+            status,
+            online: live.online,
+            syncing: live.syncing,
+            progress: live.progress,
+        }
+    }
+
+    fn live(&self) -> Live {
+        self.inner.live.lock().map(|l| *l).unwrap_or_default()
+    }
+
+    fn update(&self, f: impl FnOnce(&mut Live)) {
+        if let Ok(mut live) = self.inner.live.lock() {
+            f(&mut live);
+        }
+    }
+}
+
+/// Starts the sync task on Tauri's runtime.
+pub fn spawn<R: Runtime>(app: AppHandle<R>, handle: SyncHandle, replica: Arc<Mutex<Replica>>) {
+    tauri::async_runtime::spawn(run(app, handle, replica));
+}
+
+async fn run<R: Runtime>(app: AppHandle<R>, handle: SyncHandle, replica: Arc<Mutex<Replica>>) {
+    let mut backoff = Backoff::default();
+    let mut wait = Duration::ZERO;
+    loop {
+        tokio::select! {
+            () = handle.inner.wake.notified() => {
+                emit_badge(&app, &handle, &replica);
+                tokio::time::sleep(AFTER_WRITE).await;
+            }
+            () = tokio::time::sleep(wait) => {}
+        }
+        let enrolled = replica
+            .lock()
+            .ok()
+            .and_then(|r| r.sync_config().ok().flatten())
+            .is_some();
+        if !enrolled {
+            wait = PERIOD;
+            continue;
+        }
+        handle.update(|l| {
+            l.syncing = true;
+            l.progress = None;
+        });
+        emit_badge(&app, &handle, &replica);
+        let status = replica.lock().ok().and_then(|r| r.sync_status().ok());
+        let on_progress = |progress: Progress| {
+            handle.update(|l| l.progress = Some(progress));
+            if let Some(status) = status.clone() {
+                let _ = app.emit(BADGE_EVENT, handle.badge(status));
+            }
+        };
+        let result = sync::sync(&replica, &on_progress).await;
+        wait = match &result {
+            Ok(report) => {
+                backoff.reset();
+                if report.received > 0 || report.restarted {
+                    let _ = app.emit(
+                        DATA_CHANGED_EVENT,
+                        DataChanged {
+                            received: report.received,
+                        },
+                    );
+                }
+                PERIOD
+            }
+            Err(error) if error.is_transient() => {
+                backoff.next_delay(rand::random::<f64>()).min(MAX_RETRY)
+            }
+            Err(_) => PERIOD,
+        };
+        let online = match &result {
+            Ok(_) => true,
+            Err(e) => !matches!(e, SyncError::Offline(_) | SyncError::NotTheServer(_)),
+        };
+        handle.update(|l| {
+            l.online = online;
+            l.syncing = false;
+            l.progress = None;
+        });
+        emit_badge(&app, &handle, &replica);
+    }
+}
+
+fn emit_badge<R: Runtime>(app: &AppHandle<R>, handle: &SyncHandle, replica: &Mutex<Replica>) {
+    let status = replica.lock().ok().and_then(|r| r.sync_status().ok());
+    if let Some(status) = status {
+        let _ = app.emit(BADGE_EVENT, handle.badge(status));
+    }
+}

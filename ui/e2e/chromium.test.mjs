@@ -1,0 +1,851 @@
+// End-to-end tests of the built UI (ui/dist) in headless Chromium, with the IPC mocked.
+//
+// Run from ui/: `npm run build && npm run test:chromium` (node --test e2e/).
+//
+// The UI runs in Android's Chromium-based WebView on tablets and in WebKitGTK on the desktop.
+// These tests drive Debian's /usr/bin/chromium through playwright-core (no browser download)
+// at tablet size with touch (768×1024) and at the desktop window's size (1280×800), against
+// ui/dist served by a tiny static server here that sends the same Content-Security-Policy as
+// src-tauri/tauri.conf.json. Every page fails its test on a CSP violation, a console error or
+// an uncaught exception. The mock backend (`?mock=<scenario>`, see ui/README.md) stands in
+// for the Rust side.
+//
+// Screenshots go to <repo>/target/screenshots/chromium/<size>-<screen>[-<scenario>].png.
+
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { chromium } from 'playwright-core';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const UI_DIR = path.resolve(HERE, '..');
+const REPO_ROOT = path.resolve(UI_DIR, '..');
+const DIST = path.join(UI_DIR, 'dist');
+const SHOTS = path.join(REPO_ROOT, 'target', 'screenshots', 'chromium');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+/** The policy of src-tauri/tauri.conf.json (app.security.csp), as the WebView enforces it. */
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  'connect-src ipc: http://ipc.localhost',
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-src 'none'",
+].join('; ');
+
+const SIZES = {
+  tablet: {
+    name: '768x1024',
+    options: { viewport: { width: 768, height: 1024 }, hasTouch: true, isMobile: true, deviceScaleFactor: 1 },
+  },
+  desktop: {
+    name: '1280x800',
+    options: { viewport: { width: 1280, height: 800 }, hasTouch: true },
+  },
+};
+
+/** The smallest target a finger can hit reliably, in CSS pixels (WCAG 2.5.5, Material). */
+const MIN_TARGET = 48;
+
+/**
+ * Targets allowed to be smaller than MIN_TARGET: only links inside running text, where a
+ * 48 px box would break the line. Keep this list explicit and short.
+ */
+const INLINE_LINK_EXCEPTIONS = [
+  // "Merged into another question — open it": the link ends the sentence of a notice on a merged question.
+  'p.notice > a',
+];
+
+const MOCK_TIMEOUT = 10_000;
+
+// ---- the static server ----
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/** Serves ui/dist on 127.0.0.1 at a free port, with the app's CSP on every answer. */
+function serveDist() {
+  const root = path.resolve(DIST);
+  const server = http.createServer((req, res) => {
+    const headers = {
+      'Content-Security-Policy': CSP,
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-store',
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, headers).end();
+      return;
+    }
+    let pathname;
+    try {
+      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
+    } catch {
+      res.writeHead(400, headers).end();
+      return;
+    }
+    if (pathname.endsWith('/')) pathname += 'index.html';
+    const file = path.resolve(root, `.${pathname}`);
+    if (!file.startsWith(root + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('not found');
+      return;
+    }
+    const body = readFileSync(file);
+    res.writeHead(200, { ...headers, 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+      resolve({ server, base: `http://127.0.0.1:${port}` });
+    });
+  });
+}
+
+// ---- the browser ----
+
+let browser;
+let server;
+let BASE;
+
+// Checked before any test is defined, so a missing build fails the run with this message alone.
+const MISSING = !existsSync(path.join(DIST, 'index.html'))
+  ? `${path.join(DIST, 'index.html')} is missing: build the UI first (in ui/: npm run build), then run npm run test:chromium`
+  : !existsSync(CHROMIUM)
+    ? `no Chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) or set CHROMIUM_PATH`
+    : null;
+if (MISSING) {
+  console.error(`\n${MISSING}\n`);
+  throw new Error(MISSING);
+}
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  ({ server, base: BASE } = await serveDist());
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
+});
+
+/** Records CSP violations in the page, for `problems()`. Runs before any of the app's code. */
+function watchCsp() {
+  window.__cspViolations = [];
+  document.addEventListener('securitypolicyviolation', (e) => {
+    window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`);
+  });
+}
+
+/**
+ * Opens a page in `context` that records console errors, uncaught exceptions, dialogs and
+ * CSP violations. `problems()` lists what went wrong so far.
+ */
+async function openPage(context) {
+  const page = await context.newPage();
+  const errors = [];
+  const dialogs = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => errors.push(`uncaught: ${err.message}`));
+  page.on('dialog', (dialog) => {
+    dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+    void dialog.dismiss().catch(() => {});
+  });
+  page.on('requestfailed', (req) => errors.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
+  await page.addInitScript(watchCsp);
+  // tauri.conf.json sets `freezePrototype`: the WebView freezes Object.prototype before the app runs.
+  await page.addInitScript(() => Object.freeze(Object.prototype));
+  const problems = async () => {
+    let csp = [];
+    try {
+      csp = await page.evaluate(() => window.__cspViolations ?? []);
+    } catch {
+      // The page is navigating or gone; the console has reported the violation too.
+    }
+    return [...errors, ...csp.map((v) => `CSP: ${v}`), ...dialogs.map((d) => `dialog: ${d}`)];
+  };
+  return { page, errors, dialogs, problems };
+}
+
+async function assertNoProblems(p, where) {
+  const found = await p.problems();
+  assert.deepEqual(found, [], `${where}: console errors, exceptions, dialogs or CSP violations:\n${found.join('\n')}`);
+}
+
+/** Loads the app with `scenario` at `hash` and waits until the mock backend is installed. */
+async function loadApp(page, scenario, hash = '#/') {
+  await page.goto(`${BASE}/?mock=${scenario}${hash}`);
+  await page.waitForFunction(() => window.__townhallMock !== undefined, null, { timeout: MOCK_TIMEOUT });
+}
+
+/** Waits for no spinner and two frames, so a screenshot shows the settled screen. */
+async function settle(page) {
+  await page.waitForFunction(() => !document.querySelector('[data-testid="loading"]'), null, { timeout: MOCK_TIMEOUT }).catch(() => {});
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
+}
+
+function shotPath(sizeName, screen, suffix = '') {
+  return path.join(SHOTS, `${sizeName}-${screen}${suffix ? `-${suffix}` : ''}.png`);
+}
+
+/** Ids from the running mock: an open dialogue and a question with an answer, for the detail screens. */
+async function mockIds(page) {
+  return page.evaluate(() => {
+    const mock = window.__townhallMock;
+    const w = mock.world;
+    const dialogue = w.dialogues.find((d) => d.status === 'open') ?? w.dialogues[0];
+    // An agency sees only what is assigned to it.
+    const agency = mock.identity?.agency ?? null;
+    const assigned = w.assignments.find((a) => a.terms.agency === agency)?.question;
+    const answered = new Set(w.answers.map((a) => a.question));
+    const question = agency ? w.questions.find((q) => q.id === assigned) : w.questions.find((q) => answered.has(q.id) && q.status !== 'merged');
+    const merged = w.questions.find((q) => q.merged_into !== null);
+    return { dialogue: dialogue?.id ?? null, question: (question ?? w.questions[0])?.id ?? null, merged: merged?.id ?? null };
+  });
+}
+
+// ---- checks done in the page ----
+
+/** Horizontal overflow: the document, any scroll container that scrolls sideways, and controls narrower than their labels. */
+async function horizontalOverflow(page) {
+  return page.evaluate(() => {
+    const out = [];
+    const doc = document.documentElement;
+    if (doc.scrollWidth > window.innerWidth) out.push(`document scrollWidth ${doc.scrollWidth} > innerWidth ${window.innerWidth}`);
+    for (const el of document.querySelectorAll('body *')) {
+      const style = getComputedStyle(el);
+      if (!['auto', 'scroll'].includes(style.overflowX)) continue;
+      if (el.scrollWidth > el.clientWidth + 1) {
+        const id = el.getAttribute('data-testid') ?? el.id ?? '';
+        out.push(`<${el.tagName.toLowerCase()} class="${el.className}" ${id}> scrolls sideways: ${el.scrollWidth} > ${el.clientWidth}`);
+      }
+    }
+    // A control squeezed narrower than its label: the text runs over its padding or border.
+    for (const el of document.querySelectorAll('button, .button, .chip, nav a')) {
+      if (!el.checkVisibility()) continue;
+      const style = getComputedStyle(el);
+      const inner = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      const text = range.getBoundingClientRect().width;
+      if (text > inner + 1) {
+        const id = el.getAttribute('data-testid') ?? '';
+        out.push(`<${el.tagName.toLowerCase()} class="${el.className}" ${id}> "${(el.textContent ?? '').trim().slice(0, 30)}": label ${Math.round(text)} px in ${Math.round(inner)} px`);
+      }
+    }
+    return out;
+  });
+}
+
+/**
+ * Every visible button, link, select, summary, chip and checkbox or radio label smaller than
+ * `min` in either direction, named by test id or text.
+ */
+async function smallTargets(page, min, exceptions) {
+  return page.evaluate(
+    ({ min, exceptions }) => {
+      const name = (el) => {
+        const testid = el.getAttribute('data-testid') ?? el.querySelector('[data-testid]')?.getAttribute('data-testid');
+        const text = (el.textContent ?? '').replace(/\s+/g, ' ').trim().slice(0, 40);
+        const label = el.getAttribute('aria-label');
+        return `<${el.tagName.toLowerCase()}${el.className ? ` class="${el.className}"` : ''}>${testid ? ` [${testid}]` : ''} "${label ?? text}"`;
+      };
+      const targets = new Set();
+      for (const el of document.querySelectorAll('button, a[href], select, summary, .chip, [role="button"]')) targets.add(el);
+      for (const input of document.querySelectorAll('input[type="checkbox"], input[type="radio"]')) {
+        const label = input.closest('label') ?? (input.id ? document.querySelector(`label[for="${CSS.escape(input.id)}"]`) : null);
+        targets.add(label ?? input);
+      }
+      const out = [];
+      for (const el of targets) {
+        if (!el.checkVisibility({ checkOpacity: true, checkVisibilityCSS: true })) continue;
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || r.height === 0) continue;
+        // Moved off screen until focused (the skip link).
+        if (r.right <= 0 || r.bottom <= 0) continue;
+        if (exceptions.some((selector) => el.matches(selector))) continue;
+        if (r.width + 0.5 < min || r.height + 0.5 < min) out.push(`${name(el)} ${Math.round(r.width)}×${Math.round(r.height)}`);
+      }
+      return out;
+    },
+    { min, exceptions },
+  );
+}
+
+// ---- the screens ----
+
+/**
+ * The screens: where each one is (a hash, possibly needing ids from the mock), the element
+ * that shows it rendered, and an optional step after it is shown (a tap that opens a panel).
+ */
+const SCREENS = {
+  enrol: { hash: () => '#/enrol', key: '[data-testid="enrol-submit"]' },
+  dialogues: { hash: () => '#/dialogues', key: '[data-testid="dialogue-row"]' },
+  dialogue: { hash: (ids) => `#/dialogues/${ids.dialogue}`, key: '[data-testid="dialogue-status"]' },
+  'capture-pick': { hash: () => '#/capture', key: '[data-testid="capture-pick"]' },
+  capture: { hash: (ids) => `#/capture/${ids.dialogue}`, key: '[data-testid="capture-content"]' },
+  questions: { hash: () => '#/questions', key: '[data-testid="question-row"]' },
+  question: { hash: (ids) => `#/questions/${ids.question}`, key: '[data-testid="question-number"]' },
+  'question-merged': { hash: (ids) => `#/questions/${ids.merged}`, key: '[data-testid="question-number"]', shows: 'p.notice > a' },
+  review: { hash: () => '#/review', key: '[data-testid="review-row"]' },
+  dashboard: { hash: () => '#/dashboard', key: '[data-testid="dashboard-headline"]' },
+  work: { hash: () => '#/work', key: '[data-testid="work-row"]' },
+  'work-detail': {
+    hash: () => '#/work',
+    key: '[data-testid="work-row"]',
+    then: async (page) => {
+      await page.locator('[data-testid="work-row"]').first().tap();
+      await page.locator('#work-detail-title').filter({ hasText: /\d/ }).waitFor();
+    },
+    shows: '[data-testid="answer-content"], [data-testid="work-resolve"]',
+  },
+  'review-assign': {
+    hash: () => '#/review',
+    key: '[data-testid="review-row"]',
+    then: async (page) => {
+      await page.locator('[data-testid^="review-select-"]').first().tap();
+      await page.getByTestId('review-assign').tap();
+    },
+    shows: '[data-testid="assign-agency"]',
+  },
+  'dialogue-create': {
+    hash: () => '#/dialogues',
+    key: '[data-testid="dialogue-create"]',
+    then: (page) => page.getByTestId('dialogue-create').tap(),
+    shows: '#dialogue-form-title',
+  },
+  sync: { hash: () => '#/sync', key: '[data-testid="sync-now"]' },
+  settings: { hash: () => '#/settings', key: '[data-testid="settings-language"]' },
+  'questions-empty': { hash: () => '#/questions', key: '[data-testid="empty"]' },
+  'dialogues-error': { hash: () => '#/dialogues', key: '[data-testid="error"]' },
+};
+
+/**
+ * Which screens each scenario shows. The first scenario to list a screen gives its main
+ * screenshot (`<size>-<screen>.png`); the others add `-<scenario>`.
+ */
+const VISITS = [
+  ['fresh', ['enrol']],
+  [
+    'secretariat',
+    ['dialogues', 'dialogue-create', 'dialogue', 'capture-pick', 'capture', 'questions', 'question', 'question-merged', 'review', 'review-assign', 'dashboard', 'sync', 'settings'],
+  ],
+  ['agency', ['work', 'work-detail', 'questions', 'question', 'settings']],
+  ['recorder', ['dialogues', 'dialogue', 'capture', 'questions', 'question', 'sync', 'settings']],
+  ['leader', ['dialogues', 'dialogue', 'questions', 'question', 'review', 'dashboard']],
+  ['admin', ['dialogues', 'questions', 'question', 'settings']],
+  ['offline', ['sync']],
+  ['empty', ['questions-empty']],
+  ['error', ['dialogues-error']],
+];
+
+for (const size of Object.values(SIZES)) {
+  describe(`every screen at ${size.name}`, () => {
+    let context;
+    before(async () => {
+      context = await browser.newContext(size.options);
+    });
+    after(async () => {
+      await context?.close();
+    });
+
+    const named = new Set();
+    for (const [scenario, screens] of VISITS) {
+      for (const screen of screens) {
+        const spec = SCREENS[screen];
+        const suffix = named.has(screen) ? scenario : '';
+        named.add(screen);
+        test(`${size.name} ${screen} (${scenario})`, async (t) => {
+          const p = await openPage(context);
+          const { page } = p;
+          try {
+            await loadApp(page, scenario);
+            const ids = await mockIds(page);
+            await page.evaluate((hash) => (window.location.hash = hash), spec.hash(ids));
+            await page.locator(spec.key).first().waitFor({ state: 'visible', timeout: MOCK_TIMEOUT });
+            if (spec.then) await spec.then(page);
+            const shown = spec.shows ?? spec.key;
+            const key = page.locator(shown).first();
+            await key.waitFor({ state: 'visible', timeout: MOCK_TIMEOUT });
+            await settle(page);
+            const file = shotPath(size.name, screen, suffix);
+            await page.screenshot({ path: file, fullPage: false });
+
+            await t.test('renders its key element with no horizontal overflow', async () => {
+              assert.ok(await key.isVisible(), `${shown} is not visible`);
+              assert.ok(existsSync(file), `no screenshot at ${file}`);
+              const overflow = await horizontalOverflow(page);
+              assert.deepEqual(overflow, [], `horizontal overflow on ${screen}:\n${overflow.join('\n')}`);
+            });
+
+            await t.test(`touch targets are at least ${MIN_TARGET}×${MIN_TARGET} CSS px`, async () => {
+              const small = await smallTargets(page, MIN_TARGET, INLINE_LINK_EXCEPTIONS);
+              assert.deepEqual(small, [], `targets under ${MIN_TARGET}×${MIN_TARGET} px on ${screen} (${scenario}, ${size.name}):\n${small.join('\n')}`);
+            });
+
+            await assertNoProblems(p, `${screen} (${scenario}, ${size.name})`);
+          } finally {
+            await page.close();
+          }
+        });
+      }
+    }
+  });
+}
+
+// ---- behaviour ----
+
+/** Opens a new context of `size` with one watched page; `close()` ends both. */
+async function session(size, init) {
+  const context = await browser.newContext(size.options);
+  if (init) await context.addInitScript(init);
+  const p = await openPage(context);
+  return { ...p, context, close: () => context.close() };
+}
+
+/** Goes to `hash` in the loaded app and waits for `selector`. */
+async function go(page, hash, selector) {
+  await page.evaluate((h) => (window.location.hash = h), hash);
+  await page.locator(selector).first().waitFor({ state: 'visible', timeout: MOCK_TIMEOUT });
+}
+
+/**
+ * Taps like a finger: never sooner than TAP_GAP_MS after the page's last tap. Playwright
+ * scrolls each target to the middle of the screen, so quick taps on two fields land on the
+ * same point, and Chromium takes two taps there within 300 ms for a double tap (which drops
+ * the text typed next). A person's taps are further apart.
+ */
+const TAP_GAP_MS = 400;
+const lastTap = new WeakMap();
+async function tap(locator) {
+  const page = locator.page();
+  const since = Date.now() - (lastTap.get(page) ?? 0);
+  if (since < TAP_GAP_MS) await page.waitForTimeout(TAP_GAP_MS - since);
+  await locator.tap();
+  lastTap.set(page, Date.now());
+}
+
+/** Drags a finger up by `distance` px from (x, y) over `steps` moves: a swipe that scrolls. */
+async function swipeUp(page, x, y, distance, steps = 12) {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y }] });
+    for (let i = 1; i <= steps; i++) {
+      await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x, y: Math.round(y - (distance * i) / steps) }] });
+    }
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  } finally {
+    await cdp.detach();
+  }
+}
+
+const activeTestId = (page) => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName ?? null);
+
+describe('behaviour', () => {
+  test('capture loop with touch at 768x1024: kind, topic, content, citizen, save, next; a reload keeps the draft', async () => {
+    const s = await session(SIZES.tablet);
+    const { page } = s;
+    try {
+      await loadApp(page, 'recorder');
+      const { dialogue } = await mockIds(page);
+      await go(page, `#/capture/${dialogue}`, '[data-testid="capture-content"]');
+      const content = page.getByTestId('capture-content');
+
+      await tap(page.getByTestId('capture-kind-proposal'));
+      assert.equal(await page.getByTestId('capture-kind-proposal').getAttribute('aria-pressed'), 'true', 'the tapped kind is chosen');
+      const chip = page.locator('[data-testid^="capture-topic-"]').nth(1);
+      await tap(chip);
+      assert.equal(await chip.getAttribute('aria-pressed'), 'true', 'the tapped topic chip is chosen');
+
+      await tap(content);
+      await page.keyboard.type('Đề nghị sửa chữa tuyến đường liên thôn trước mùa mưa.');
+      await tap(page.getByTestId('capture-citizen-name'));
+      await page.keyboard.type('Nguyễn Văn An');
+      await tap(page.getByTestId('capture-citizen-locality'));
+      await page.keyboard.type('Thôn Bình An');
+      await tap(page.getByTestId('capture-citizen-phone'));
+      await page.keyboard.type('0912345678');
+      await tap(page.getByTestId('capture-save'));
+
+      const saved = page.getByTestId('capture-saved-number');
+      await saved.waitFor({ state: 'visible', timeout: MOCK_TIMEOUT });
+      const number = (await saved.textContent())?.trim() ?? '';
+      assert.match(number, /^B-\d{3}$/, `the saved number is shown (got "${number}")`);
+      await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'capture-content', null, { timeout: MOCK_TIMEOUT });
+      assert.equal(await content.inputValue(), '', 'the content field is empty for the next question');
+      assert.equal(await page.getByTestId('capture-citizen-name').inputValue(), '', 'the citizen is cleared');
+      assert.equal(await page.getByTestId('capture-kind-proposal').getAttribute('aria-pressed'), 'true', 'the kind stays for the next question');
+      const stored = await page.evaluate((n) => window.__townhallMock.world.questions.some((q) => `${q.letter}-${String(q.counter).padStart(3, '0')}` === n), number);
+      assert.ok(stored, `the mock holds the saved question ${number}`);
+      await page.screenshot({ path: shotPath(SIZES.tablet.name, 'capture-saved') });
+
+      // Half-way through the next question, the app is reloaded (killed and restarted).
+      const half = 'Xin hỏi khi nào có nước sạch về thôn';
+      await tap(content);
+      await page.keyboard.type(half);
+      await tap(page.getByTestId('capture-citizen-name'));
+      await page.keyboard.type('Trần Thị B');
+      await page.reload();
+      await content.waitFor({ state: 'visible', timeout: MOCK_TIMEOUT });
+      await page.getByTestId('capture-draft-restored').waitFor({ state: 'visible', timeout: MOCK_TIMEOUT });
+      assert.equal(await content.inputValue(), half, 'the half-typed content is restored');
+      assert.equal(await page.getByTestId('capture-citizen-name').inputValue(), 'Trần Thị B', 'the half-typed name is restored');
+      await page.screenshot({ path: shotPath(SIZES.tablet.name, 'capture-restored') });
+      await assertNoProblems(s, 'capture loop');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('a reload right after a keystroke keeps the draft', async () => {
+    const s = await session(SIZES.tablet);
+    const { page } = s;
+    try {
+      await loadApp(page, 'recorder');
+      const { dialogue } = await mockIds(page);
+      await go(page, `#/capture/${dialogue}`, '[data-testid="capture-content"]');
+      const content = page.getByTestId('capture-content');
+      await tap(content);
+      await page.keyboard.type('Mất điện');
+      // No pause: the debounced save has not fired yet.
+      await page.reload();
+      await content.waitFor({ state: 'visible', timeout: MOCK_TIMEOUT });
+      await page.getByTestId('capture-draft-restored').waitFor({ state: 'visible', timeout: MOCK_TIMEOUT });
+      assert.equal(await content.inputValue(), 'Mất điện');
+      await assertNoProblems(s, 'reload mid-typing');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('XSS payloads in citizen text render as literal text on every screen that shows them', async () => {
+    const payloads = [
+      '<img src=x onerror="window.__xss=1">',
+      '<script>window.__xss=1</script>',
+      '"><svg onload="window.__xss=1">',
+      'javascript:window.__xss=1',
+      '{@html "<b>x</b>"} <b>đậm</b> &amp; &lt;',
+      '<iframe src="https://example.invalid"></iframe>',
+      '<script>alert(1)</script>',
+      '<img src=x onerror=alert(1)>',
+    ];
+    const seen = new Set();
+
+    /** Literal payloads on screen, and nothing injected. */
+    async function check(s, where) {
+      const { page } = s;
+      await settle(page);
+      const found = await page.evaluate((list) => {
+        const text = document.body.textContent ?? '';
+        const injected = [...document.querySelectorAll('img[src="x"], svg[onload], iframe, object, embed, b, script')]
+          .filter((el) => !(el.tagName === 'SCRIPT' && el.getAttribute('src')?.includes('assets/')))
+          .map((el) => el.outerHTML.slice(0, 80));
+        const handlers = [...document.querySelectorAll('*')].flatMap((el) => [...el.attributes].filter((a) => a.name.startsWith('on')).map((a) => `${el.tagName}[${a.name}]`));
+        const jsLinks = [...document.querySelectorAll('a[href]')].filter((a) => a.getAttribute('href').trim().toLowerCase().startsWith('javascript:')).length;
+        return { literal: list.filter((p) => text.includes(p)), injected, handlers, jsLinks, xss: window.__xss ?? null };
+      }, payloads);
+      assert.ok(found.literal.length > 0, `${where}: no payload shown as text`);
+      for (const p of found.literal) seen.add(p);
+      assert.deepEqual(found.injected, [], `${where}: markup from citizen text became elements`);
+      assert.deepEqual(found.handlers, [], `${where}: inline event handlers in the DOM`);
+      assert.equal(found.jsLinks, 0, `${where}: javascript: links`);
+      assert.equal(found.xss, null, `${where}: a payload ran`);
+      assert.deepEqual(s.dialogs, [], `${where}: a dialog opened`);
+      await assertNoProblems(s, where);
+      await page.screenshot({ path: shotPath(SIZES.tablet.name, `xss-${where}`) });
+    }
+
+    const s = await session(SIZES.tablet);
+    try {
+      const { page } = s;
+      await loadApp(page, 'xss');
+      const qid = await page.evaluate(() => {
+        const w = window.__townhallMock.world;
+        const withAnswers = new Set(w.answers.map((a) => a.question));
+        const withAssignment = new Set(w.assignments.map((a) => a.question));
+        return (w.questions.find((q) => withAnswers.has(q.id) && withAssignment.has(q.id)) ?? w.questions[0]).id;
+      });
+      await go(page, '#/questions', '[data-testid="question-row"]');
+      await check(s, 'questions');
+      await go(page, `#/questions/${qid}`, '[data-testid="question-content"]');
+      await check(s, 'question');
+      await go(page, '#/review', '[data-testid="review-row"]');
+      await check(s, 'review');
+      await go(page, '#/dialogues', '[data-testid="dialogue-row"]');
+      await check(s, 'dialogues');
+      await go(page, '#/questions', '[data-testid="questions-search"]');
+      await tap(page.getByTestId('questions-search'));
+      await page.keyboard.type('duong');
+      await page.getByTestId('search-results').waitFor({ state: 'visible', timeout: MOCK_TIMEOUT });
+      await check(s, 'search');
+    } finally {
+      await s.close();
+    }
+
+    // The agency's screen: the same world seen from the agency's device.
+    const a = await session(SIZES.tablet, actAsAgency);
+    try {
+      const { page } = a;
+      await loadApp(a.page, 'xss');
+      await go(page, '#/work', '[data-testid="work-row"]');
+      await check(a, 'work');
+      await tap(page.getByTestId('work-row').first());
+      await page.locator('#work-detail-title').filter({ hasText: /\d/ }).waitFor({ timeout: MOCK_TIMEOUT });
+      await check(a, 'work-detail');
+    } finally {
+      await a.close();
+    }
+
+    const missing = payloads.filter((p) => !seen.has(p));
+    assert.deepEqual(missing, [], 'every payload was shown somewhere as text');
+  });
+
+  test('search without diacritics marks the accented words', async () => {
+    const s = await session(SIZES.tablet);
+    const { page } = s;
+    try {
+      await loadApp(page, 'secretariat');
+      await go(page, '#/questions', '[data-testid="question-row"]');
+      await tap(page.getByTestId('questions-search'));
+      await page.keyboard.type('duong');
+      await page.getByTestId('search-results').waitFor({ state: 'visible', timeout: MOCK_TIMEOUT });
+      const marks = await page.locator('[data-testid="search-results"] mark').allTextContents();
+      assert.ok(marks.length > 0, 'matches are marked');
+      const fold = (x) => x.normalize('NFD').replace(/\p{M}/gu, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
+      assert.ok(marks.some((m) => m.toLowerCase() === 'đường'), `"đường" is marked (marks: ${[...new Set(marks)].join(', ')})`);
+      for (const m of marks) assert.equal(fold(m), 'duong', `every mark is a match of "duong" (got "${m}")`);
+      assert.ok(page.url().includes('q=duong'), 'the query is in the address');
+      await page.screenshot({ path: shotPath(SIZES.tablet.name, 'search') });
+      await assertNoProblems(s, 'search');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('Vietnamese by default; English in settings changes the navigation', async () => {
+    const s = await session(SIZES.tablet);
+    const { page } = s;
+    try {
+      await loadApp(page, 'secretariat');
+      await go(page, '#/settings', '[data-testid="settings-language"]');
+      assert.equal(await page.getByTestId('settings-language').inputValue(), 'vi');
+      assert.equal((await page.getByTestId('nav-dialogues').textContent())?.trim(), 'Hội nghị');
+      assert.equal((await page.getByTestId('nav-settings').textContent())?.trim(), 'Cài đặt');
+      assert.equal(await page.evaluate(() => document.documentElement.lang), 'vi');
+
+      await page.getByTestId('settings-language').selectOption('en');
+      await page.waitForFunction(() => document.querySelector('[data-testid="nav-dialogues"]')?.textContent?.trim() === 'Dialogues', null, { timeout: MOCK_TIMEOUT });
+      assert.equal((await page.getByTestId('nav-questions').textContent())?.trim(), 'Questions');
+      assert.equal((await page.getByTestId('nav-settings').textContent())?.trim(), 'Settings');
+      assert.equal((await page.locator('h1').first().textContent())?.trim(), 'Settings');
+      assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+      assert.equal(await page.evaluate(() => window.__townhallMock.settings.language), 'en', 'the choice is saved with settings_set');
+      await page.screenshot({ path: shotPath(SIZES.tablet.name, 'settings-en') });
+      await assertNoProblems(s, 'language switch');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('keyboard only at 1280x800: Tab reaches the content and save, Ctrl+Enter and Enter save', async () => {
+    const s = await session(SIZES.desktop);
+    const { page } = s;
+    try {
+      await loadApp(page, 'secretariat');
+      const { dialogue } = await mockIds(page);
+      await go(page, `#/capture/${dialogue}`, '[data-testid="capture-content"]');
+      await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'capture-content', null, { timeout: MOCK_TIMEOUT });
+
+      // From the top of the page, as after a fresh start: the skip link is first.
+      await page.locator('a.skip').focus();
+      assert.ok(await page.locator('a.skip').isVisible(), 'the skip link shows when focused');
+      const tabUntil = async (testid, max, key = 'Tab') => {
+        const visited = [];
+        for (let i = 0; i < max; i++) {
+          await page.keyboard.press(key);
+          const id = await activeTestId(page);
+          visited.push(id);
+          if (id === testid) return visited;
+        }
+        assert.fail(`${testid} not reached in ${max} presses of ${key}; visited: ${visited.join(' ')}`);
+      };
+      let visited = await tabUntil('capture-content', 40);
+      assert.ok(visited.includes('capture-kind-question') && visited.includes('capture-kind-grievance'), 'the kinds come before the content');
+
+      await page.keyboard.type('Đề nghị lắp đèn chiếu sáng đường thôn.');
+      visited = await tabUntil('capture-save', 60);
+      for (const id of ['capture-citizen-name', 'capture-citizen-locality', 'capture-citizen-phone', 'capture-anonymous', 'capture-onsite']) {
+        assert.ok(visited.includes(id), `${id} is on the way to save`);
+      }
+      visited = await tabUntil('capture-content', 60, 'Shift+Tab');
+
+      await page.keyboard.press('Control+Enter');
+      const saved = page.getByTestId('capture-saved-number');
+      await saved.waitFor({ state: 'visible', timeout: MOCK_TIMEOUT });
+      const first = (await saved.textContent())?.trim();
+      assert.match(first ?? '', /^D-\d{3}$/);
+      await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'capture-content', null, { timeout: MOCK_TIMEOUT });
+      assert.equal(await page.getByTestId('capture-content').inputValue(), '');
+
+      // The save button itself, with Enter.
+      await page.keyboard.type('Đề nghị nạo vét kênh mương.');
+      await tabUntil('capture-save', 60);
+      await page.keyboard.press('Enter');
+      await page.waitForFunction((n) => document.querySelector('[data-testid="capture-saved-number"]')?.textContent?.trim() !== n, first, { timeout: MOCK_TIMEOUT });
+      assert.match((await saved.textContent())?.trim() ?? '', /^D-\d{3}$/);
+      assert.equal(await page.getByTestId('capture-content').inputValue(), '');
+      await assertNoProblems(s, 'keyboard capture');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('10,000 questions: the list stays windowed while scrolling, and rows render at the end', async (t) => {
+    const s = await session(SIZES.tablet);
+    const { page } = s;
+    try {
+      await loadApp(page, 'big');
+      await go(page, '#/questions', '[data-testid="question-row"]');
+      // 10,000 questions; the list leaves out the merged ones.
+      const total = (await page.getByTestId('questions-total').textContent()) ?? '';
+      const shown = Number(total.replace(/\D/g, ''));
+      assert.ok(shown > 9000 && shown <= 10000, `the total shows the big list (got "${total}")`);
+      const list = page.getByTestId('question-list');
+      const rowCount = () => page.locator('[data-testid="question-row"]').count();
+      assert.ok((await rowCount()) < 100, 'few rows at the top');
+
+      // Frames are timed with requestAnimationFrame for the whole scripted scroll. The mock
+      // backend answers on the page's own thread (the Rust side does not), so its time is
+      // measured too, to tell the two apart.
+      await page.evaluate(() => {
+        const rec = { times: [], maxRows: 0, running: true, mockMs: 0, mockCalls: 0 };
+        window.__frames = rec;
+        const mock = window.__townhallMock;
+        const handle = mock.handle.bind(mock);
+        mock.handle = (command, args) => {
+          const start = performance.now();
+          try {
+            return handle(command, args);
+          } finally {
+            if (rec.running) {
+              rec.mockMs += performance.now() - start;
+              rec.mockCalls += 1;
+            }
+          }
+        };
+        const tick = (now) => {
+          rec.times.push(now);
+          rec.maxRows = Math.max(rec.maxRows, document.querySelectorAll('[data-testid="question-row"], .placeholder').length);
+          if (rec.running) requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      });
+
+      // A few flings with a finger on the list.
+      const box = await list.boundingBox();
+      assert.ok(box, 'the list has a box');
+      for (let i = 0; i < 3; i++) {
+        await swipeUp(page, Math.round(box.x + box.width / 2), Math.round(box.y + box.height * 0.85), Math.round(box.height * 0.7));
+      }
+      await settle(page);
+      const afterFling = await list.evaluate((el) => el.scrollTop);
+      assert.ok(afterFling > 0, 'touch scrolling moves the list');
+      assert.ok((await rowCount()) < 100, 'few rows after touch scrolling');
+
+      // Then a steady scripted scroll to the end, one step a frame.
+      await list.evaluate(
+        (el) =>
+          new Promise((resolve) => {
+            const steps = 240;
+            const start = el.scrollTop;
+            const end = el.scrollHeight - el.clientHeight;
+            let i = 0;
+            const step = () => {
+              i += 1;
+              el.scrollTop = start + ((end - start) * i) / steps;
+              if (i < steps) requestAnimationFrame(step);
+              else resolve();
+            };
+            requestAnimationFrame(step);
+          }),
+      );
+      const frames = await page.evaluate(() => {
+        const rec = window.__frames;
+        rec.running = false;
+        const deltas = rec.times.slice(1).map((x, i) => x - rec.times[i]);
+        return {
+          count: deltas.length,
+          over50: deltas.filter((d) => d > 50).length,
+          worst: Math.round(Math.max(0, ...deltas)),
+          maxRows: rec.maxRows,
+          mockMs: Math.round(rec.mockMs),
+          mockCalls: rec.mockCalls,
+        };
+      });
+      const report =
+        `big list scroll: ${frames.count} frames, ${frames.over50} over 50 ms (worst ${frames.worst} ms), ` +
+        `at most ${frames.maxRows} rows in the page; the mock backend took ${frames.mockMs} ms in ${frames.mockCalls} calls on the page's thread`;
+      console.log(report);
+      t.diagnostic(report);
+      assert.ok(frames.maxRows < 100, `at most ${frames.maxRows} rows existed during the scroll`);
+
+      // At the end: real rows (no placeholders), the last one at the bottom of the list.
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="question-list"] .placeholder').length === 0 && document.querySelectorAll('[data-testid="question-row"]').length > 0, null, { timeout: MOCK_TIMEOUT });
+      const end = await list.evaluate((el) => {
+        const rows = [...el.querySelectorAll('[data-testid="question-row"]')];
+        const listBox = el.getBoundingClientRect();
+        const last = rows.reduce((a, b) => (b.getBoundingClientRect().bottom > a.getBoundingClientRect().bottom ? b : a));
+        return { rows: rows.length, gap: Math.abs(listBox.bottom - last.getBoundingClientRect().bottom), atEnd: el.scrollTop + el.clientHeight >= el.scrollHeight - 1 };
+      });
+      assert.ok(end.atEnd, 'the list is scrolled to the end');
+      assert.ok(end.rows > 0 && end.rows < 100, `rows render at the end (${end.rows})`);
+      assert.ok(end.gap <= 3, `the last row sits at the bottom of the list (gap ${end.gap} px)`);
+      await page.screenshot({ path: shotPath(SIZES.tablet.name, 'questions-big-end') });
+      await assertNoProblems(s, 'big list');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+/**
+ * Makes the mock's device the agency's (Sở Nông nghiệp và Môi trường) before the app starts,
+ * so a scenario's world (xss) can be seen from the agency's screen. Runs as an init script.
+ */
+function actAsAgency() {
+  let mock;
+  Object.defineProperty(window, '__townhallMock', {
+    configurable: true,
+    get: () => mock,
+    set(value) {
+      mock = value;
+      const agency = value.world.agencies.find((a) => a.name === 'Sở Nông nghiệp và Môi trường');
+      if (value.identity && agency) value.identity = { ...value.identity, role: 'agency', letter: 'G', agency: agency.id };
+    },
+  });
+}
