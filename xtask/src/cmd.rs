@@ -174,6 +174,25 @@ impl Cmd {
     }
 }
 
+/// `line` without ANSI colour sequences (`ESC [ … m`), which some runners print even into a pipe.
+fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            // Skip to the sequence's final letter.
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Tests counted from `cargo test` output.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct TestCounts {
@@ -187,7 +206,8 @@ impl TestCounts {
     /// Adds the counts of one `test result: ok. 3 passed; 0 failed; …` line; other lines add
     /// nothing.
     pub(crate) fn add_line(&mut self, line: &str) {
-        let trimmed = line.trim();
+        let plain = strip_ansi(line);
+        let trimmed = plain.trim();
         // Node's test runner (TAP and spec reporters): `# pass 12`, `ℹ fail 0`.
         for prefix in ["# ", "ℹ "] {
             if let Some(rest) = trimmed.strip_prefix(prefix) {
@@ -282,6 +302,7 @@ mod tests {
             "ℹ pass 4",
             "ℹ fail 0",
             "      Tests  2 failed | 146 passed (148)",
+            "\u{1b}[2m      Tests \u{1b}[22m \u{1b}[1m\u{1b}[32m10 passed\u{1b}[39m\u{1b}[22m\u{1b}[90m (10)\u{1b}[39m",
             "# Subtest: pass 5 things",
             "ok 1 - pass",
         ] {
@@ -290,7 +311,7 @@ mod tests {
         assert_eq!(
             counts,
             TestCounts {
-                passed: 165,
+                passed: 175,
                 failed: 5
             }
         );
