@@ -192,11 +192,15 @@ fn cargo(root: &Path) -> Cmd {
     Cmd::cargo().current_dir(root)
 }
 
-/// Finds the workspace root: the parent of this crate's directory.
-///
-/// Using the compile-time path means the commands work from any directory.
+/// Finds the workspace root: the parent of this crate's directory, so the commands work from
+/// any directory of the checkout.
 fn workspace_root() -> Result<PathBuf> {
-    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // `cargo xtask` (`cargo run -p xtask`) sets CARGO_MANIFEST_DIR for the run: it names the
+    // checkout the command was run in. The compile-time value can name another checkout when
+    // several share one CARGO_TARGET_DIR, because cargo does not copy a binary that is already
+    // up to date for its own checkout over the one the other checkout built last.
+    let at_run = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let manifest_dir = at_run.unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     manifest_dir
         .parent()
         .map(Path::to_path_buf)
