@@ -548,20 +548,7 @@ impl Writer<'_, '_> {
             role: self.identity.role,
         };
         apply::apply(self.tx, &mutation, author, &mut self.reindex)?;
-        let body = serde_json::to_string(&mutation)
-            .map_err(|e| ReplicaError::Corrupt(format!("cannot encode a mutation: {e}")))?;
-        exec(
-            self.tx,
-            "INSERT INTO outbox (mutation_id, kind, entity_id, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                mutation.id.to_string(),
-                mutation.change.kind(),
-                mutation.change.entity_id().to_string(),
-                body,
-                now.to_rfc3339()
-            ],
-        )?;
-        Ok(())
+        enqueue(self.tx, &mutation, now)
     }
 
     fn change_status(
@@ -825,6 +812,29 @@ impl Writer<'_, '_> {
             captured_on_own_device: captured_by == self.identity.device,
         })
     }
+}
+
+/// Appends `mutation` to the outbox, to be pushed after everything before it.
+pub(crate) fn enqueue(
+    conn: &Connection,
+    mutation: &Mutation,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let body = serde_json::to_string(mutation)
+        .map_err(|e| ReplicaError::Corrupt(format!("cannot encode a mutation: {e}")))?;
+    exec(
+        conn,
+        "INSERT INTO outbox (mutation_id, kind, entity_id, body, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            mutation.id.to_string(),
+            mutation.change.kind(),
+            mutation.change.entity_id().to_string(),
+            body,
+            now.to_rfc3339()
+        ],
+    )?;
+    Ok(())
 }
 
 pub(crate) fn load_identity(conn: &Connection) -> Result<Option<DeviceIdentity>> {

@@ -374,20 +374,7 @@ impl Replica {
             hlc: hlc.tick(millis),
             change: old.change,
         };
-        let body = serde_json::to_string(&mutation)
-            .map_err(|e| ReplicaError::Corrupt(format!("cannot encode a mutation: {e}")))?;
-        exec(
-            &tx,
-            "INSERT INTO outbox (mutation_id, kind, entity_id, body, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                mutation.id.to_string(),
-                mutation.change.kind(),
-                mutation.change.entity_id().to_string(),
-                body,
-                now.to_rfc3339()
-            ],
-        )?;
+        crate::replica::enqueue(&tx, &mutation, now)?;
         exec(
             &tx,
             "UPDATE outbox SET dismissed = 1 WHERE seq = ?1",
