@@ -227,6 +227,28 @@ fn bad_input_is_refused_with_every_problem_and_stores_nothing() {
             ("citizen.phone", "invalid_phone")
         ]
     );
+    // With the question itself wrong too, every problem of the form comes back at once, the
+    // on-site answer's named as the form names them.
+    let with_answer = CaptureInput {
+        dialogue: f.dialogue,
+        question: question(""),
+        answered_on_site: Some(OnSiteAnswerInput {
+            answered_by: String::new(),
+            summary: " ".to_owned(),
+        }),
+    };
+    let ReplicaError::Invalid(errors) = f.replica.capture(&with_answer).unwrap_err() else {
+        panic!("an invalid capture")
+    };
+    let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        [
+            "content",
+            "answered_on_site.answered_by",
+            "answered_on_site.summary"
+        ]
+    );
     let unknown = CaptureInput {
         dialogue: DialogueId::generate(1, [1; 10]),
         question: question("Hỏi"),

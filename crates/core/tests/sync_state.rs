@@ -163,6 +163,27 @@ fn push_results_are_recorded_and_rejections_kept_for_the_user() {
     );
     assert!(a.replica.pending_push(100).unwrap().is_empty());
 
+    // Sent again as a new change: a new id and a later stamp, the same change; the refused
+    // entry is set aside. A second retry or a dismissal of it finds nothing.
+    a.replica.retry_rejected(4).unwrap();
+    let resent = a.replica.pending_push(100).unwrap();
+    assert_eq!(resent.len(), 1);
+    assert_eq!(resent[0].seq, 5);
+    assert_eq!(resent[0].mutation.change, rejected[0].mutation.change);
+    assert_ne!(resent[0].mutation.id, rejected[0].mutation.id);
+    assert!(resent[0].mutation.hlc > rejected[0].mutation.hlc);
+    let status = a.replica.sync_status().unwrap();
+    assert_eq!((status.unsent, status.rejected), (1, 0));
+    assert_eq!(a.replica.retry_rejected(4).unwrap_err().code(), "not_found");
+    assert_eq!(
+        a.replica.dismiss_rejected(4).unwrap_err().code(),
+        "not_found"
+    );
+    assert_eq!(
+        a.replica.dismiss_rejected(1).unwrap_err().code(),
+        "not_found"
+    );
+
     // A restored server that has only the first two: the rest is pushed again.
     a.replica.restart_sync("epoch-2", 2).unwrap();
     let again: Vec<_> = a
@@ -172,7 +193,7 @@ fn push_results_are_recorded_and_rejections_kept_for_the_user() {
         .iter()
         .map(|i| i.seq)
         .collect();
-    assert_eq!(again, [3, 4]);
+    assert_eq!(again, [3, 4, 5]);
     let config = a.replica.sync_config().unwrap().unwrap();
     assert_eq!((config.cursor, config.epoch.as_str()), (0, "epoch-2"));
 }
