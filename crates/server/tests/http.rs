@@ -560,6 +560,87 @@ async fn the_auth_matrix() {
     );
 }
 
+/// Every role is served on every authenticated endpoint, and held to its own rights on what it
+/// pushes: the server's outcome for each change matches the domain's permission table.
+#[tokio::test]
+async fn every_role_is_served_and_held_to_its_rights() {
+    use townhall_domain::permissions::{Action, Scope, authorize};
+
+    let server = Harness::new();
+    let mut admin = server.enrol(Role::Admin, None).await;
+    let province = locality(200, None);
+    let setup = admin.item(Change::UpsertLocality(province.clone()));
+    server
+        .push(&admin, &[setup])
+        .await
+        .json::<PushResponse>(StatusCode::OK);
+    let mut secretariat = server.enrol(Role::Secretariat, None).await;
+    let dialogue = create_dialogue(201, province.id);
+    let setup = secretariat.item(dialogue.clone());
+    server
+        .push(&secretariat, &[setup])
+        .await
+        .json::<PushResponse>(StatusCode::OK);
+    let Change::CreateDialogue { id: dialogue, .. } = dialogue else {
+        unreachable!("a dialogue")
+    };
+
+    let roles = [
+        Role::Recorder,
+        Role::Secretariat,
+        Role::Leader,
+        Role::Agency,
+        Role::Admin,
+    ];
+    for (i, role) in roles.into_iter().enumerate() {
+        let mut device = server.enrol(role, None).await;
+        for (method, uri, body) in [
+            (Method::POST, "/v1/push", r#"{"mutations":[]}"#),
+            (Method::GET, "/v1/pull?since=0", ""),
+            (Method::GET, "/v1/status", ""),
+        ] {
+            let reply = server
+                .send(request(method.clone(), uri, Some(&device.token), body))
+                .await;
+            assert_eq!(
+                reply.status,
+                StatusCode::OK,
+                "{role} {method} {uri}: {}",
+                reply.text()
+            );
+        }
+        let n = u8::try_from(i).unwrap();
+        let question = QuestionId::from_uuid(id(60 + n));
+        let changes = [
+            (
+                Action::EditReferenceData,
+                topic(40 + n, &format!("Chủ đề {n}")),
+            ),
+            (Action::CreateDialogue, create_dialogue(50 + n, province.id)),
+            (
+                Action::CaptureQuestion,
+                device.capture(question, dialogue, 1, "Đề nghị sửa đường"),
+            ),
+        ];
+        let items: Vec<PushItem> = changes
+            .iter()
+            .map(|(_, change)| device.item(change.clone()))
+            .collect();
+        let pushed: PushResponse = server.push(&device, &items).await.json(StatusCode::OK);
+        assert_eq!(pushed.results.len(), changes.len(), "{role}");
+        for ((action, _), result) in changes.iter().zip(&pushed.results) {
+            let allowed = authorize(role, *action, Scope::JURISDICTION).is_ok();
+            match (&result.outcome, allowed) {
+                (PushOutcome::Applied { .. }, true) => {}
+                (PushOutcome::Rejected { code, .. }, false) => {
+                    assert_eq!(code, "forbidden", "{role} {action:?}");
+                }
+                (outcome, _) => panic!("{role} {action:?}: allowed={allowed}, got {outcome:?}"),
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn push_then_pull_returns_it() {
     let server = Harness::new();
