@@ -16,6 +16,7 @@
 //! - [`mutation`]: the mutations a device records in its outbox and pushes to the server.
 //! - [`wire`]: the sync protocol's message bodies (see `docs/PROTOCOL.md`).
 
+pub mod calendar;
 pub mod hlc;
 pub mod ids;
 pub mod merge;
