@@ -125,6 +125,41 @@ pub(crate) fn webview_tests(root: &Path) -> Result<(TestCounts, bool)> {
         .run_tests()
 }
 
+/// Measures the app (`tests/e2e/bench.mjs`): cold start, Save to the display number, scrolling
+/// a list of 10,000 questions (1,000 with `quick`) and the bundle's size.
+///
+/// It drives the debug app and server, which the WebView tests build too: a release build of
+/// the app takes much longer, and only its size is reported, when one is there.
+pub(crate) fn bench(root: &Path, quick: bool) -> Result<()> {
+    ensure_prereqs(root)?;
+    build_ui(root)?;
+    announce("building the app, the server and the demo loader (debug) for the app's figures");
+    build_binaries(root, false)?;
+    let e2e = root.join("tests").join("e2e");
+    npm_ci(&e2e)?;
+    let target = target_dir(root);
+    let debug = target.join("debug");
+    announce(if quick {
+        "measuring the app (debug build) in WebKitGTK under Xvfb: 1,000 questions (quick)"
+    } else {
+        "measuring the app (debug build) in WebKitGTK under Xvfb: 10,000 questions"
+    });
+    let mut node = Cmd::new("node")
+        .arg(e2e.join("bench.mjs"))
+        .env("TOWNHALL_APP", debug.join("townhall-app"))
+        .env("TOWNHALL_SERVER", debug.join("townhall-server"))
+        .env("TOWNHALL_DEMO", debug.join("townhall-demo"))
+        .env(
+            "TOWNHALL_RELEASE_APP",
+            target.join("release").join("townhall-app"),
+        )
+        .current_dir(root);
+    if quick {
+        node = node.arg("--quick");
+    }
+    node.run()
+}
+
 /// Starts the app against a local server holding a demo province.
 ///
 /// The first run creates the server's database, users of every role and the demo province
@@ -225,6 +260,10 @@ pub(crate) fn bundle(root: &Path) -> Result<()> {
             .join("tauri"),
     )
     .args(["build", "--bundles", "deb", "--ci"])
+    // The workspace's release profile keeps line tables for profiling the benchmarks; what
+    // ships needs neither them nor symbols (106 MiB against 15 MiB for the binary).
+    .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+    .env("CARGO_PROFILE_RELEASE_STRIP", "symbols")
     .current_dir(root.join("src-tauri"))
     .run()?;
     let release = target_dir(root).join("release");

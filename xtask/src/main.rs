@@ -164,7 +164,9 @@ fn ci(root: &Path) -> Result<()> {
     bindings::check(root)
 }
 
-/// Runs the benchmark harness, which checks the quality bars from the design.
+/// Runs the benchmark harness, which checks the quality bars from the design, then measures the
+/// app itself: cold start, Save to the display number, scrolling 10,000 questions and the
+/// bundle's size (`tests/e2e/bench.mjs`, figures in `target/bench/app.json`).
 fn bench(root: &Path, quick: bool) -> Result<()> {
     announce(if quick {
         "running benchmarks (quick)"
@@ -184,7 +186,8 @@ fn bench(root: &Path, quick: bool) -> Result<()> {
     if quick {
         cargo = cargo.arg("--quick");
     }
-    cargo.run()
+    cargo.run()?;
+    app::bench(root, quick)
 }
 
 /// Starts a cargo command in the workspace root.

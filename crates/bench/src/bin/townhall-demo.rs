@@ -5,6 +5,9 @@
 //! With `--server URL --code CODE` the demo replica is enrolled with a running server (the code
 //! must be a secretariat user's) and everything it made is synced there, so the app enrolled
 //! with the same server shows the demo province: `cargo xtask run` does this.
+//!
+//! `--questions N` captures N questions instead of a hundred, spread evenly over the dialogues
+//! (the app's benchmark, `tests/e2e/bench.mjs`, loads 10,000 this way).
 
 #![allow(clippy::print_stdout, reason = "a demo prints to the terminal")]
 
@@ -21,11 +24,15 @@ use townhall_core::{
 use townhall_domain::validate::{AnswerInput, AssignmentInput};
 use townhall_domain::{AnswerMode, Role};
 
+/// How many questions the demo captures without `--questions`: twenty per dialogue.
+const DEFAULT_QUESTIONS: usize = 100;
+
 fn main() -> Result<()> {
     let mut data_dir = PathBuf::from("target/demo");
     let mut server: Option<String> = None;
     let mut code: Option<String> = None;
     let mut enrol_only = false;
+    let mut questions = DEFAULT_QUESTIONS;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         if arg == "--enrol-only" {
@@ -37,8 +44,14 @@ fn main() -> Result<()> {
             ("--data-dir", Some(dir)) => data_dir = PathBuf::from(dir),
             ("--server", Some(url)) => server = Some(url),
             ("--code", Some(c)) => code = Some(c),
+            ("--questions", Some(n)) => {
+                questions = n
+                    .parse()
+                    .with_context(|| format!("--questions takes a number, not {n:?}"))?;
+            }
             _ => bail!(
-                "usage: townhall-demo [--data-dir DIR] [--enrol-only] [--server URL --code CODE]"
+                "usage: townhall-demo [--data-dir DIR] [--questions N] [--enrol-only] \
+                 [--server URL --code CODE]"
             ),
         }
     }
@@ -104,9 +117,17 @@ fn main() -> Result<()> {
     let province = fixture::setup_province(replica, now - Duration::days(40), 4)?;
     let mut corpus = Corpus::new(2026);
     let agencies = replica.agencies(false)?;
-    let mut captured = Vec::new();
-    for dialogue in &province.dialogues {
-        captured.extend(fixture::capture_many(replica, *dialogue, &mut corpus, 20)?);
+    let mut captured = Vec::with_capacity(questions);
+    let dialogues = province.dialogues.len();
+    for (i, dialogue) in province.dialogues.iter().enumerate() {
+        // As even as it goes: the first dialogues take the remainder, one each.
+        let count = questions / dialogues + usize::from(i < questions % dialogues);
+        captured.extend(fixture::capture_many(
+            replica,
+            *dialogue,
+            &mut corpus,
+            count,
+        )?);
     }
     for (i, question) in captured.iter().enumerate() {
         let agency = &agencies[i % agencies.len()];
