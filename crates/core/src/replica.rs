@@ -485,25 +485,17 @@ impl Replica {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let identity = load_identity(&tx)?.ok_or(ReplicaError::NotEnrolled)?;
-        let hlc: (u64, u32) =
-            query_row(&tx, "SELECT hlc_millis, hlc_counter FROM device", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
+        let hlc = load_hlc(&tx)?.ok_or(ReplicaError::NotEnrolled)?;
         let mut writer = Writer {
             tx: &tx,
             identity,
             clock: &*self.clock,
-            hlc: HlcClock::resume(Hlc::new(hlc.0, hlc.1)),
+            hlc,
             reindex: Reindex::default(),
         };
         let out = f(&mut writer)?;
         std::mem::take(&mut writer.reindex).flush(&tx)?;
-        let last = writer.hlc.last();
-        exec(
-            &tx,
-            "UPDATE device SET hlc_millis = ?1, hlc_counter = ?2",
-            params![last.millis, last.counter],
-        )?;
+        save_hlc(&tx, &writer.hlc)?;
         tx.commit()?;
         Ok(out)
     }
@@ -812,6 +804,29 @@ impl Writer<'_, '_> {
             captured_on_own_device: captured_by == self.identity.device,
         })
     }
+}
+
+/// The device's hybrid logical clock as last saved; `None` before enrolment.
+pub(crate) fn load_hlc(conn: &Connection) -> Result<Option<HlcClock>> {
+    let last: Option<(u64, u32)> = query_row(
+        conn,
+        "SELECT hlc_millis, hlc_counter FROM device",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()?;
+    Ok(last.map(|(millis, counter)| HlcClock::resume(Hlc::new(millis, counter))))
+}
+
+/// Saves the device's hybrid logical clock, so stamps never go backwards across restarts.
+pub(crate) fn save_hlc(conn: &Connection, clock: &HlcClock) -> Result<()> {
+    let last = clock.last();
+    exec(
+        conn,
+        "UPDATE device SET hlc_millis = ?1, hlc_counter = ?2",
+        params![last.millis, last.counter],
+    )?;
+    Ok(())
 }
 
 /// Appends `mutation` to the outbox, to be pushed after everything before it.

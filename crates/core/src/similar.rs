@@ -98,12 +98,10 @@ impl Replica {
         let mut scored: Vec<(f64, SearchHit)> = rows
             .into_iter()
             .filter_map(|row| {
-                let score = similarity(&words, &vocabulary(&row.content));
+                let theirs = vocabulary(&row.content);
+                let score = similarity(&words, &theirs);
                 (score >= MIN_SIMILARITY).then(|| {
-                    let shared: Vec<String> = words
-                        .intersection(&vocabulary(&row.content))
-                        .cloned()
-                        .collect();
+                    let shared: Vec<String> = words.intersection(&theirs).cloned().collect();
                     let snippet = fold::snippet(&row.content, &shared, 160);
                     (score, SearchHit { row, snippet })
                 })

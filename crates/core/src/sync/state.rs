@@ -8,14 +8,12 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
-use townhall_domain::Hlc;
-use townhall_domain::hlc::HlcClock;
 use townhall_domain::mutation::{Change, Mutation};
 use townhall_domain::wire::{EnrolResponse, LogEntry, PushItem, PushOutcome, PushResponse};
 
 use crate::apply::{self, Author};
 use crate::error::{ReplicaError, Result};
-use crate::replica::{DeviceIdentity, Replica};
+use crate::replica::{DeviceIdentity, Replica, enqueue, load_hlc, save_hlc};
 use crate::search::Reindex;
 use crate::stamp::{exec, query_row};
 
@@ -184,12 +182,7 @@ impl Replica {
         let tx = self
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let hlc: Option<(u64, u32)> =
-            query_row(&tx, "SELECT hlc_millis, hlc_counter FROM device", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?;
-        let mut clock = hlc.map(|(m, c)| HlcClock::resume(Hlc::new(m, c)));
+        let mut clock = load_hlc(&tx)?;
         let mut reindex = Reindex::default();
         for entry in changes {
             let author = Author {
@@ -221,13 +214,8 @@ impl Replica {
             }
         }
         reindex.flush(&tx)?;
-        if let Some(clock) = clock {
-            let last = clock.last();
-            exec(
-                &tx,
-                "UPDATE device SET hlc_millis = ?1, hlc_counter = ?2",
-                params![last.millis, last.counter],
-            )?;
+        if let Some(clock) = &clock {
+            save_hlc(&tx, clock)?;
         }
         let updated = exec(
             &tx,
@@ -363,29 +351,20 @@ impl Replica {
         let old: Mutation = serde_json::from_str(&body)
             .map_err(|e| ReplicaError::Corrupt(format!("outbox entry {seq}: {e}")))?;
         let millis = u64::try_from(now.timestamp_millis()).unwrap_or(0);
-        let last: (u64, u32) =
-            query_row(&tx, "SELECT hlc_millis, hlc_counter FROM device", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?;
-        let mut hlc = HlcClock::resume(Hlc::new(last.0, last.1));
+        let mut hlc = load_hlc(&tx)?.ok_or(ReplicaError::NotEnrolled)?;
         let mutation = Mutation {
             id: townhall_domain::MutationId::generate(millis, rand::random()),
             device: old.device,
             hlc: hlc.tick(millis),
             change: old.change,
         };
-        crate::replica::enqueue(&tx, &mutation, now)?;
+        enqueue(&tx, &mutation, now)?;
         exec(
             &tx,
             "UPDATE outbox SET dismissed = 1 WHERE seq = ?1",
             params![seq],
         )?;
-        let last = hlc.last();
-        exec(
-            &tx,
-            "UPDATE device SET hlc_millis = ?1, hlc_counter = ?2",
-            params![last.millis, last.counter],
-        )?;
+        save_hlc(&tx, &hlc)?;
         tx.commit()?;
         Ok(())
     }
