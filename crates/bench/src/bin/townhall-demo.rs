@@ -66,16 +66,14 @@ fn main() -> Result<()> {
         let (Some(url), Some(code)) = (&server, &code) else {
             bail!("--enrol-only needs --server and --code");
         };
-        let replica = Arc::new(Mutex::new(Replica::open(&path, Arc::new(SystemClock))?));
-        tokio::runtime::Builder::new_current_thread()
+        let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
-            .build()?
-            .block_on(sync::enrol(&replica, url, code, "Máy tính văn phòng"))
-            .with_context(|| format!("enrolling {} with {url}", path.display()))?;
-        replica
+            .build()?;
+        let name = "Máy tính văn phòng";
+        enrol(&runtime, &path, Arc::new(SystemClock), url, code, name)?
             .lock()
             .map_err(|_| anyhow::anyhow!("the replica lock"))?
-            .set_device_name("Máy tính văn phòng")?;
+            .set_device_name(name)?;
         println!("Enrolled {}", path.display());
         return Ok(());
     }
@@ -95,11 +93,7 @@ fn main() -> Result<()> {
         .build()?;
     let shared = match (&server, &code) {
         (Some(url), Some(code)) => {
-            let replica = Arc::new(Mutex::new(Replica::open(&path, past.clone())?));
-            runtime
-                .block_on(sync::enrol(&replica, url, code, "Máy dữ liệu mẫu"))
-                .with_context(|| format!("enrolling the demo replica with {url}"))?;
-            replica
+            enrol(&runtime, &path, past.clone(), url, code, "Máy dữ liệu mẫu")?
         }
         _ => {
             let identity = fixture::identity(Role::Secretariat, 0, 7);
@@ -216,4 +210,20 @@ fn main() -> Result<()> {
         println!("  {} {}", hit.row.number, hit.snippet.text);
     }
     Ok(())
+}
+
+/// Opens the replica at `path` and enrols it with the server at `url`, as the app does.
+fn enrol(
+    runtime: &tokio::runtime::Runtime,
+    path: &std::path::Path,
+    clock: Arc<dyn Clock>,
+    url: &str,
+    code: &str,
+    name: &str,
+) -> Result<Arc<Mutex<Replica>>> {
+    let replica = Arc::new(Mutex::new(Replica::open(path, clock)?));
+    runtime
+        .block_on(sync::enrol(&replica, url, code, name))
+        .with_context(|| format!("enrolling {} with {url}", path.display()))?;
+    Ok(replica)
 }
