@@ -360,3 +360,77 @@ fn an_agency_sees_only_what_is_assigned_to_it_and_answers_in_writing() {
         "the agency's replica does not even hold it"
     );
 }
+
+#[test]
+fn the_policy_checklists_and_repeat_links_reach_every_device_in_scope() {
+    let rt = runtime();
+    let server = TestServer::start().unwrap();
+    let admin = enrol(&rt, &server, &server.url, Role::Admin, "Quản trị");
+    let secretariat = enrol(&rt, &server, &server.url, Role::Secretariat, "Văn phòng");
+    let policy = townhall_domain::followup::FollowUpPolicy {
+        answer_working_days: 10,
+        escalate_after_working_days: 3,
+        ..Default::default()
+    };
+    admin.replica.lock().unwrap().set_policy(&policy).unwrap();
+    sync_now(&rt, &admin);
+    assert_eq!(
+        admin
+            .replica
+            .lock()
+            .unwrap()
+            .rejected_mutations()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    let dialogue = dialogue(&rt, &secretariat);
+    let mut rng = StdRng::seed_from_u64(7);
+    let earlier = capture(&secretariat, dialogue, &mut rng, 1);
+    let later = capture(&secretariat, dialogue, &mut rng, 2);
+    {
+        let mut replica = secretariat.replica.lock().unwrap();
+        replica.add_standard_checklist(dialogue).unwrap();
+        replica.link_repeat(later, Some(earlier)).unwrap();
+    }
+    sync_now(&rt, &secretariat);
+    sync_now(&rt, &secretariat);
+    assert_eq!(
+        secretariat.replica.lock().unwrap().policy().unwrap(),
+        policy
+    );
+    assert_eq!(
+        secretariat
+            .replica
+            .lock()
+            .unwrap()
+            .rejected_mutations()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    // A leader's laptop enrolled afterwards pulls all of it.
+    let leader = enrol(&rt, &server, &server.url, Role::Leader, "Lãnh đạo");
+    sync_now(&rt, &leader);
+    let replica = leader.replica.lock().unwrap();
+    assert_eq!(replica.policy().unwrap(), policy);
+    let plan = replica.dialogue_plan(dialogue).unwrap();
+    assert_eq!(
+        plan.tasks.len(),
+        townhall_domain::followup::STANDARD_CHECKLIST.len()
+    );
+    assert_eq!(
+        replica.question(later).unwrap().question.repeat_of,
+        Some(earlier)
+    );
+    let chain: Vec<_> = replica
+        .question(earlier)
+        .unwrap()
+        .repeats
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(chain, [earlier, later]);
+}

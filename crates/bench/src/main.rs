@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, bail};
 
+mod export_bench;
 mod sync_bench;
 use townhall_bench::corpus::{Corpus, search_queries};
 use townhall_bench::fixture;
@@ -21,17 +22,23 @@ struct Sizes {
     captures: usize,
     search_rows: usize,
     search_rounds: usize,
+    export_rows: usize,
 }
 
 fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some(export_bench::CHILD_FLAG) {
+        return export_bench::child(&args[1..]);
+    }
     let mut quick = false;
     let mut only: Option<String> = None;
-    for arg in std::env::args().skip(1) {
+    for arg in args {
         match arg.as_str() {
             "--quick" => quick = true,
-            "capture" | "sync" | "search" => only = Some(arg),
+            "capture" | "sync" | "search" | "export" => only = Some(arg),
             other => bail!(
-                "unknown argument `{other}`; usage: townhall-bench [--quick] [capture|sync|search]"
+                "unknown argument `{other}`; usage: townhall-bench [--quick] \
+                 [capture|sync|search|export]"
             ),
         }
     }
@@ -41,12 +48,14 @@ fn main() -> Result<()> {
             captures: 300,
             search_rows: 10_000,
             search_rounds: 5,
+            export_rows: 10_000,
         }
     } else {
         Sizes {
             captures: 2_000,
             search_rows: 100_000,
             search_rounds: 30,
+            export_rows: 100_000,
         }
     };
     println!(
@@ -67,6 +76,9 @@ fn main() -> Result<()> {
     }
     if runs("search") {
         search_latency(&sizes)?;
+    }
+    if runs("export") {
+        export_bench::export_report(sizes.export_rows)?;
     }
     Ok(())
 }

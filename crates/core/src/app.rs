@@ -8,6 +8,7 @@ use townhall_domain::validate::ValidationError;
 
 use crate::error::{ReplicaError, Result};
 use crate::replica::{DeviceIdentity, Replica};
+use crate::report::{ExportError, ExportSummary};
 use crate::stamp::exec;
 use crate::sync::{Progress, SyncError, SyncStatus};
 
@@ -24,11 +25,27 @@ pub enum Language {
 }
 
 /// The user's settings on this device.
-#[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct AppSettings {
     /// The language of the interface.
     pub language: Language,
+    /// Whether to show system notifications for deadlines coming up or passed.
+    #[serde(default = "yes")]
+    pub reminders: bool,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self {
+            language: Language::default(),
+            reminders: true,
+        }
+    }
+}
+
+const fn yes() -> bool {
+    true
 }
 
 /// Who this device is and where it syncs.
@@ -108,6 +125,25 @@ impl From<ReplicaError> for CommandError {
     }
 }
 
+impl From<ExportError> for CommandError {
+    fn from(error: ExportError) -> Self {
+        match error {
+            ExportError::Replica(e) => e.into(),
+            other => Self::new(other.code(), other.to_string()),
+        }
+    }
+}
+
+/// What a report export wrote, and where.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ExportDone {
+    /// The export.
+    pub summary: ExportSummary,
+    /// The file's full path, to show the user.
+    pub path: String,
+}
+
 impl From<SyncError> for CommandError {
     fn from(error: SyncError) -> Self {
         match error {
@@ -175,7 +211,7 @@ impl Replica {
         })
     }
 
-    fn kv_get(&self, key: &str) -> Result<Option<String>> {
+    pub(crate) fn kv_get(&self, key: &str) -> Result<Option<String>> {
         Ok(self
             .conn()
             .query_row(
@@ -186,7 +222,7 @@ impl Replica {
             .optional()?)
     }
 
-    fn kv_set(&mut self, key: &str, value: Option<&str>) -> Result<()> {
+    pub(crate) fn kv_set(&mut self, key: &str, value: Option<&str>) -> Result<()> {
         match value {
             Some(value) => exec(
                 self.conn(),

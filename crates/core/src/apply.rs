@@ -347,6 +347,43 @@ pub(crate) fn apply(
                 ],
             )?;
         }
+        Change::UpsertDialogueTask(task) => {
+            exec(
+                tx,
+                "INSERT INTO dialogue_tasks (id, dialogue, kind, title, body, due_on, done_on, note)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, title = excluded.title,
+                     body = excluded.body, due_on = excluded.due_on, done_on = excluded.done_on,
+                     note = excluded.note",
+                params![
+                    task.id.to_string(),
+                    task.dialogue.to_string(),
+                    task.kind.as_str(),
+                    task.title,
+                    task.body.as_str(),
+                    task.due_on.to_string(),
+                    task.done_on.map(|d| d.to_string()),
+                    task.note
+                ],
+            )?;
+        }
+        Change::LinkRepeat { question, earlier } => {
+            exec(
+                tx,
+                "UPDATE questions SET repeat_of = ?2 WHERE id = ?1",
+                params![question.to_string(), earlier.map(|e| e.to_string())],
+            )?;
+        }
+        Change::SetPolicy(policy) => {
+            let body = serde_json::to_string(policy)
+                .map_err(|e| ReplicaError::Corrupt(format!("policy: {e}")))?;
+            exec(
+                tx,
+                "INSERT INTO policy (id, body) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+                params![body],
+            )?;
+        }
     }
     Ok(())
 }

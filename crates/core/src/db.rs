@@ -22,6 +22,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_search.sql"),
     include_str!("../migrations/0003_sync.sql"),
     include_str!("../migrations/0004_app.sql"),
+    include_str!("../migrations/0005_reports.sql"),
+    include_str!("../migrations/0006_followup.sql"),
 ];
 
 /// The schema version this build writes.

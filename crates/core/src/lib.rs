@@ -9,6 +9,9 @@
 //! - [`Replica`]: open, enrol, write (capture, answer, assign, change status, merge duplicates).
 //! - [`query`]: dialogues, filtered and paged question lists, one question's full story.
 //! - [`search`]: diacritic-insensitive search ranked by relevance, with snippets.
+//! - [`report`]: the compiled reports and their `.docx`, `.xlsx` and `.csv` exports.
+//! - [`followup`]: deadlines in working days, reminders, reopened and repeated petitions,
+//!   dialogue checklists.
 //! - [`sync`]: push the outbox and pull the server's change log.
 //! - [`clock`]: where time comes from ([`SystemClock`] or, in tests, [`ManualClock`]).
 
@@ -17,9 +20,11 @@ mod apply;
 pub mod clock;
 mod db;
 mod error;
+pub mod followup;
 pub mod query;
 mod reference;
 mod replica;
+pub mod report;
 pub mod search;
 mod similar;
 pub use townhall_domain::seed;
@@ -35,4 +40,8 @@ pub use query::{
 };
 pub use replica::{
     CaptureInput, Captured, DeviceIdentity, OnSiteAnswerInput, OutboxEntry, Replica,
+};
+pub use report::{
+    AgencyScorecard, ExportError, ExportFormat, ExportOptions, ExportRecord, ExportSummary, Period,
+    PeriodKind, Report, ReportQuestion, ReportQuestionPage, ReportScope, ReportTotals, Signer,
 };

@@ -11,7 +11,13 @@ use townhall_domain::{
     QuestionStatus, StatusEvent, Topic, TopicId, status,
 };
 
+use chrono::Datelike;
+use townhall_domain::calendar::{FIRST_YEAR, WorkingDays};
+use townhall_domain::followup::{FollowUpPolicy, Standing};
+
+use crate::clock::vietnam_date;
 use crate::error::{ReplicaError, Result};
+use crate::followup::{Round, rounds};
 use crate::replica::{DeviceIdentity, Replica, load_identity};
 use crate::search::{Snippet, fold};
 use crate::stamp::{get, get_opt, parse_stamp_key};
@@ -32,6 +38,10 @@ pub struct QuestionFilter {
     pub agency: Option<AgencyId>,
     /// Only questions assigned, past their due date and not answered.
     pub overdue: bool,
+    /// Only overdue questions escalated to the leaders: overdue by at least the policy's
+    /// escalation delay in working days.
+    #[serde(default)]
+    pub escalated: bool,
     /// Include duplicates merged into other questions (hidden by default).
     pub include_merged: bool,
 }
@@ -110,6 +120,12 @@ pub struct QuestionRow {
     pub due_on: Option<NaiveDate>,
     /// Assigned, past its due date and not answered.
     pub overdue: bool,
+    /// Where it stands against its due date in working days, when it has one.
+    pub standing: Option<Standing>,
+    /// Working days since it was captured.
+    pub age_working_days: u32,
+    /// The same matter raised at an earlier dialogue.
+    pub repeat_of: Option<QuestionId>,
     /// Edits made without seeing each other wait for review.
     pub conflict: bool,
 }
@@ -208,6 +224,11 @@ pub struct QuestionDetail {
     pub history: Vec<HistoryEntry>,
     /// The statuses this device's role may move it to now.
     pub next_statuses: Vec<QuestionStatus>,
+    /// Its rounds of follow-up: one per assignment, a new one each time it is reopened.
+    pub rounds: Vec<Round>,
+    /// Every raising of the same matter at a dialogue, oldest first, itself included; empty
+    /// when it is not linked to another.
+    pub repeats: Vec<QuestionRow>,
 }
 
 /// A dialogue with its counts, as the dialogue list shows it.
@@ -238,7 +259,8 @@ pub const RANK_WINDOW: u32 = 1_000;
 pub(crate) const QUESTION_COLUMNS: &str =
     "q.id, q.dialogue, q.number_letter, q.number_counter, q.kind, q.source,
     q.topic, t.name, q.content, q.citizen_name, q.citizen_locality, q.citizen_phone, q.captured_by,
-    q.captured_at, q.status, q.merged_into, q.agency, a.short_name, q.due_on, q.conflict";
+    q.captured_at, q.status, q.merged_into, q.agency, a.short_name, q.due_on, q.conflict,
+    q.repeat_of";
 
 pub(crate) const QUESTION_JOINS: &str =
     "LEFT JOIN topics t ON t.id = q.topic LEFT JOIN agencies a ON a.id = q.agency";
@@ -294,9 +316,9 @@ impl Replica {
         sort: QuestionSort,
         page: Page,
     ) -> Result<QuestionList> {
-        let identity = load_identity(self.conn())?;
-        let today = self.clock().today();
-        let (where_sql, args) = filter_sql(filter, today, true);
+        let policy = self.policy()?;
+        let mut ctx = self.row_context(&policy)?;
+        let (where_sql, args) = filter_sql(filter, ctx.dates, true);
         let order = match sort {
             QuestionSort::Newest => "q.captured_at DESC, q.id DESC",
             QuestionSort::Oldest => "q.captured_at, q.id",
@@ -312,7 +334,7 @@ impl Replica {
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let rows = stmt
             .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                question_row(r, today, identity.as_ref())
+                question_row(r, &mut ctx)
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let total: u64 = self.conn().query_row(
@@ -320,7 +342,7 @@ impl Replica {
             rusqlite::params_from_iter(args.iter()),
             |r| r.get(0),
         )?;
-        let (where_all, args_all) = filter_sql(filter, today, false);
+        let (where_all, args_all) = filter_sql(filter, ctx.dates, false);
         let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT q.status, count(*) FROM questions q WHERE {where_all} GROUP BY q.status"
         ))?;
@@ -354,9 +376,9 @@ impl Replica {
             return Ok(Vec::new());
         };
         let terms = fold::query_terms(query);
-        let identity = load_identity(self.conn())?;
-        let today = self.clock().today();
-        let (where_sql, mut args) = filter_sql(filter, today, true);
+        let policy = self.policy()?;
+        let mut ctx = self.row_context(&policy)?;
+        let (where_sql, mut args) = filter_sql(filter, ctx.dates, true);
         args.insert(0, Box::new(expression));
         // Placeholders in `where_sql` are numbered from 1; shift them past the MATCH argument.
         let where_sql = shift_placeholders(&where_sql, 1);
@@ -379,7 +401,7 @@ impl Replica {
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let rows = stmt
             .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                question_row(r, today, identity.as_ref())
+                question_row(r, &mut ctx)
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows
@@ -393,8 +415,8 @@ impl Replica {
 
     /// Everything about one question: answers, assignments, status history and earlier values.
     pub fn question(&self, id: QuestionId) -> Result<QuestionDetail> {
-        let identity = load_identity(self.conn())?;
-        let today = self.clock().today();
+        let policy = self.policy()?;
+        let mut ctx = self.row_context(&policy)?;
         let conn = self.conn();
         let question = conn
             .query_row(
@@ -402,7 +424,7 @@ impl Replica {
                     "SELECT {QUESTION_COLUMNS} FROM questions q {QUESTION_JOINS} WHERE q.id = ?1"
                 ),
                 params![id.to_string()],
-                |r| question_row(r, today, identity.as_ref()),
+                |r| question_row(r, &mut ctx),
             )
             .optional()?
             .ok_or_else(|| ReplicaError::not_found("question", id))?;
@@ -491,9 +513,23 @@ impl Replica {
                 })
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let next_statuses = identity
+        let next_statuses = ctx
+            .identity
+            .as_ref()
             .map(|i| status::next_statuses(question.status, i.role))
             .unwrap_or_default();
+        let reopen_notes: Vec<_> = status_events
+            .iter()
+            .filter(|e| e.to == QuestionStatus::Reopened)
+            .map(|e| (e.at, e.note.clone()))
+            .collect();
+        let written: Vec<_> = answers
+            .iter()
+            .filter(|a| a.body.mode == townhall_domain::AnswerMode::Written)
+            .map(|a| a.recorded_at)
+            .collect();
+        let rounds = rounds(&assignments, &reopen_notes, &written);
+        let repeats = self.repeats(id)?;
         Ok(QuestionDetail {
             question,
             answers,
@@ -501,6 +537,8 @@ impl Replica {
             status_events,
             history,
             next_statuses,
+            rounds,
+            repeats,
         })
     }
 
@@ -557,9 +595,10 @@ impl Replica {
 /// filter (for per-status counts).
 pub(crate) fn filter_sql(
     filter: &QuestionFilter,
-    today: NaiveDate,
+    dates: FilterDates,
     with_status: bool,
 ) -> (String, Vec<Box<dyn ToSql>>) {
+    let today = dates.today;
     let mut clauses = vec!["1".to_owned()];
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
     let mut arg = |clause: &str, value: Box<dyn ToSql>, clauses: &mut Vec<String>| {
@@ -582,6 +621,13 @@ pub(crate) fn filter_sql(
         arg(
             "q.status = 'assigned' AND q.due_on < ?",
             Box::new(today.to_string()),
+            &mut clauses,
+        );
+    }
+    if filter.escalated {
+        arg(
+            "q.status = 'assigned' AND q.due_on <= ?",
+            Box::new(dates.escalation_cutoff.to_string()),
             &mut clauses,
         );
     }
@@ -622,15 +668,75 @@ pub(crate) fn shift_placeholders(sql: &str, by: usize) -> String {
     out
 }
 
-pub(crate) fn question_row(
-    r: &Row<'_>,
+/// What a question row needs beside its columns: today, who is looking, and how deadlines
+/// count.
+pub(crate) struct RowContext<'a> {
+    pub(crate) dates: FilterDates,
+    pub(crate) identity: Option<DeviceIdentity>,
+    policy: &'a FollowUpPolicy,
+    days: WorkingDays<'a>,
+}
+
+/// The dates a filter compares with.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FilterDates {
+    /// Today, in Vietnam.
+    pub(crate) today: NaiveDate,
+    /// The latest due date of a question escalated today.
+    pub(crate) escalation_cutoff: NaiveDate,
+}
+
+impl Replica {
+    pub(crate) fn row_context<'a>(&self, policy: &'a FollowUpPolicy) -> Result<RowContext<'a>> {
+        let identity = load_identity(self.conn())?;
+        let today = self.clock().today();
+        let mut days = policy.calendar.working_days();
+        let escalation_cutoff = escalation_cutoff(policy, &mut days, today);
+        Ok(RowContext {
+            dates: FilterDates {
+                today,
+                escalation_cutoff,
+            },
+            identity,
+            policy,
+            days,
+        })
+    }
+}
+
+/// The latest due date that is escalated on `today`: a question due that day or earlier is
+/// overdue by at least the policy's escalation delay in working days.
+pub(crate) fn escalation_cutoff(
+    policy: &FollowUpPolicy,
+    days: &mut WorkingDays<'_>,
     today: NaiveDate,
-    identity: Option<&DeviceIdentity>,
-) -> rusqlite::Result<QuestionRow> {
+) -> NaiveDate {
+    // Overdue means due before today; `n` working days overdue means `n` working days in
+    // (due, today]. Walk back over today's last `n` working days; the day before the earliest
+    // of them is the latest due date that far behind.
+    let mut date = today;
+    let mut left = policy.escalate_after_working_days;
+    let mut earliest = today;
+    while left > 0 {
+        if days.is_working(date).unwrap_or(false) {
+            earliest = date;
+            left -= 1;
+        }
+        match date.pred_opt() {
+            Some(before) if before.year() >= FIRST_YEAR => date = before,
+            _ => return NaiveDate::MIN,
+        }
+    }
+    earliest.pred_opt().unwrap_or(NaiveDate::MIN)
+}
+
+pub(crate) fn question_row(r: &Row<'_>, ctx: &mut RowContext<'_>) -> rusqlite::Result<QuestionRow> {
+    let today = ctx.dates.today;
     let letter: String = r.get(2)?;
     let counter: u32 = r.get(3)?;
     let name: Option<String> = r.get(9)?;
     let captured_by: DeviceId = get(r, 12)?;
+    let captured_at: DateTime<FixedOffset> = get(r, 13)?;
     let status: QuestionStatus = get(r, 14)?;
     let agency: Option<AgencyId> = get_opt(r, 16)?;
     let due_on: Option<NaiveDate> = get_opt(r, 18)?;
@@ -642,7 +748,7 @@ pub(crate) fn question_row(
             phone: get_opt(r, 11)?,
         },
     };
-    let visible = identity.is_none_or(|i| {
+    let visible = ctx.identity.as_ref().is_none_or(|i| {
         let scope = Scope {
             in_jurisdiction: true,
             assigned_to_own_agency: agency.is_some() && agency == i.agency,
@@ -650,6 +756,14 @@ pub(crate) fn question_row(
         };
         permissions::authorize(i.role, Action::SeeCitizenDetails, scope).is_ok()
     });
+    let settled = status != QuestionStatus::Assigned;
+    let standing = due_on.and_then(|due| {
+        ctx.policy
+            .standing_with(&mut ctx.days, due, today, settled)
+            .ok()
+    });
+    let received = vietnam_date(captured_at.to_utc());
+    let age_working_days = FollowUpPolicy::age_with(&mut ctx.days, received, today).unwrap_or(0);
     Ok(QuestionRow {
         id: get(r, 0)?,
         dialogue: get(r, 1)?,
@@ -661,13 +775,16 @@ pub(crate) fn question_row(
         content: r.get(8)?,
         citizen: (visible || citizen == Citizen::Anonymous).then_some(citizen),
         captured_by,
-        captured_at: get(r, 13)?,
+        captured_at,
         status,
         merged_into: get_opt(r, 15)?,
         agency,
         agency_name: r.get(17)?,
         due_on,
         overdue: status == QuestionStatus::Assigned && due_on.is_some_and(|d| d < today),
+        standing,
+        age_working_days,
+        repeat_of: get_opt(r, 20)?,
         conflict: r.get(19)?,
     })
 }

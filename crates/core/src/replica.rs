@@ -480,7 +480,10 @@ impl Replica {
 
     /// Runs `f` as one write: an `IMMEDIATE` transaction with the device's identity and clock,
     /// committed only if `f` succeeds.
-    fn write<T>(&mut self, f: impl FnOnce(&mut Writer<'_, '_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(
+        &mut self,
+        f: impl FnOnce(&mut Writer<'_, '_>) -> Result<T>,
+    ) -> Result<T> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -502,30 +505,30 @@ impl Replica {
 }
 
 /// One write in progress.
-struct Writer<'a, 'c> {
-    tx: &'a Transaction<'c>,
-    identity: DeviceIdentity,
+pub(crate) struct Writer<'a, 'c> {
+    pub(crate) tx: &'a Transaction<'c>,
+    pub(crate) identity: DeviceIdentity,
     clock: &'a dyn Clock,
     hlc: HlcClock,
     reindex: Reindex,
 }
 
 impl Writer<'_, '_> {
-    fn now_millis(&self) -> u64 {
+    pub(crate) fn now_millis(&self) -> u64 {
         u64::try_from(self.clock.now().timestamp_millis()).unwrap_or(0)
     }
 
-    fn today(&self) -> chrono::NaiveDate {
+    pub(crate) fn today(&self) -> chrono::NaiveDate {
         self.clock.today()
     }
 
-    fn authorize(&self, action: Action, scope: Scope) -> Result<()> {
+    pub(crate) fn authorize(&self, action: Action, scope: Scope) -> Result<()> {
         permissions::authorize(self.identity.role, action, scope)?;
         Ok(())
     }
 
     /// Stamps `change`, applies it and appends it to the outbox.
-    fn record(&mut self, change: Change) -> Result<()> {
+    pub(crate) fn record(&mut self, change: Change) -> Result<()> {
         let now = self.clock.now();
         let millis = u64::try_from(now.timestamp_millis()).unwrap_or(0);
         let hlc = self.hlc.tick(millis);
@@ -543,7 +546,7 @@ impl Writer<'_, '_> {
         enqueue(self.tx, &mutation, now)
     }
 
-    fn change_status(
+    pub(crate) fn change_status(
         &mut self,
         question: QuestionId,
         from: QuestionStatus,
@@ -645,7 +648,11 @@ impl Writer<'_, '_> {
         Ok(Captured { id, number })
     }
 
-    fn assign(&mut self, question: QuestionId, input: &AssignmentInput) -> Result<AssignmentId> {
+    pub(crate) fn assign(
+        &mut self,
+        question: QuestionId,
+        input: &AssignmentInput,
+    ) -> Result<AssignmentId> {
         let terms = validate::assignment_terms(input, self.today())?;
         self.ensure_agency(terms.agency)?;
         let scope = self.scope_of_question(question)?;
@@ -689,7 +696,7 @@ impl Writer<'_, '_> {
         })
     }
 
-    fn question_status(&self, id: QuestionId) -> Result<QuestionStatus> {
+    pub(crate) fn question_status(&self, id: QuestionId) -> Result<QuestionStatus> {
         query_row(
             self.tx,
             "SELECT status FROM questions WHERE id = ?1",
@@ -773,7 +780,7 @@ impl Writer<'_, '_> {
         })
     }
 
-    fn scope_of_dialogue(&self, id: DialogueId) -> Result<Scope> {
+    pub(crate) fn scope_of_dialogue(&self, id: DialogueId) -> Result<Scope> {
         let locality: LocalityId = query_row(
             self.tx,
             "SELECT locality FROM dialogues WHERE id = ?1",
@@ -788,7 +795,7 @@ impl Writer<'_, '_> {
         })
     }
 
-    fn scope_of_question(&self, id: QuestionId) -> Result<Scope> {
+    pub(crate) fn scope_of_question(&self, id: QuestionId) -> Result<Scope> {
         let (dialogue, captured_by, agency): (DialogueId, DeviceId, Option<AgencyId>) = query_row(
             self.tx,
             "SELECT dialogue, captured_by, agency FROM questions WHERE id = ?1",

@@ -12,7 +12,7 @@ use crate::query::{
     QUESTION_COLUMNS, QUESTION_JOINS, QuestionFilter, SearchHit, filter_sql, question_row,
     shift_placeholders,
 };
-use crate::replica::{Replica, load_identity};
+use crate::replica::Replica;
 use crate::search::fold;
 
 /// Words too common in petitions to say two of them are about the same thing.
@@ -58,6 +58,25 @@ impl Replica {
         id: townhall_domain::QuestionId,
         limit: u32,
     ) -> Result<Vec<SearchHit>> {
+        self.similar(id, limit, false)
+    }
+
+    /// Up to `limit` questions raised at earlier dialogues that are likely the same matter as
+    /// `id`, most alike first: candidates for a person to confirm as repeats.
+    pub fn repeat_candidates(
+        &self,
+        id: townhall_domain::QuestionId,
+        limit: u32,
+    ) -> Result<Vec<SearchHit>> {
+        self.similar(id, limit, true)
+    }
+
+    fn similar(
+        &self,
+        id: townhall_domain::QuestionId,
+        limit: u32,
+        earlier_dialogues_only: bool,
+    ) -> Result<Vec<SearchHit>> {
         let question = self.question(id)?.question;
         let words = vocabulary(&question.content);
         let mut terms: Vec<&String> = words.iter().collect();
@@ -75,24 +94,32 @@ impl Replica {
                 .collect::<Vec<_>>()
                 .join(" OR ")
         );
-        let identity = load_identity(self.conn())?;
-        let today = self.clock().today();
-        let (where_sql, mut args) = filter_sql(&QuestionFilter::default(), today, true);
+        let policy = self.policy()?;
+        let mut ctx = self.row_context(&policy)?;
+        let (where_sql, mut args) = filter_sql(&QuestionFilter::default(), ctx.dates, true);
         args.insert(0, Box::new(expression));
         args.push(Box::new(id.to_string()));
         let where_sql = shift_placeholders(&where_sql, 1);
         let own = args.len();
+        let earlier = if earlier_dialogues_only {
+            format!(
+                "AND q.dialogue <> (SELECT dialogue FROM questions WHERE id = ?{own})
+                 AND q.captured_at < (SELECT captured_at FROM questions WHERE id = ?{own})"
+            )
+        } else {
+            String::new()
+        };
         let sql = format!(
             "SELECT {QUESTION_COLUMNS}
              FROM question_search s JOIN questions q ON q.local_seq = s.rowid {QUESTION_JOINS}
-             WHERE question_search MATCH ?1 AND {where_sql} AND q.id <> ?{own}
+             WHERE question_search MATCH ?1 AND {where_sql} AND q.id <> ?{own} {earlier}
              ORDER BY bm25(question_search, 4.0, 1.0, 2.0)
              LIMIT {CANDIDATES}"
         );
         let mut stmt = self.conn().prepare(&sql)?;
         let rows = stmt
             .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                question_row(r, today, identity.as_ref())
+                question_row(r, &mut ctx)
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut scored: Vec<(f64, SearchHit)> = rows

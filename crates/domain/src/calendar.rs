@@ -156,6 +156,7 @@ pub struct LunarDate {
 /// The public holidays of Article 112(1) of the Labour Code 2019.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum Holiday {
     /// *Tết Dương lịch*, 1 January: 1 day.
     NewYear,
@@ -186,6 +187,7 @@ pub struct RuleDay {
 /// Whether an official adjustment makes a day a day off or a working day.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub enum DayKind {
     /// The day is a day off, whatever the rules say.
     DayOff,
@@ -196,6 +198,7 @@ pub enum DayKind {
 
 /// One day an official decision changes from what the rules give.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Adjustment {
     /// The day.
     pub date: NaiveDate,
@@ -205,6 +208,7 @@ pub struct Adjustment {
 
 /// An official decision about one or more holidays of a year, as an administrator records it.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct Decision {
     /// The holidays whose days off this decision settles.
     /// Empty for a decision about something else, such as an extraordinary day off.
@@ -217,6 +221,7 @@ pub struct Decision {
 
 /// The official decisions of one Gregorian year.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct YearAdjustments {
     /// The year; every change is dated in it.
     pub year: i32,
@@ -496,17 +501,7 @@ impl HolidayCalendar {
     /// The result is the `n`-th working day after `start`, so it is always a working day when
     /// `n > 0`; `n == 0` returns `start` unchanged.
     pub fn add_working_days(&self, start: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
-        check_date(start)?;
-        let mut days = Days::new(self);
-        let mut date = start;
-        let mut left = n;
-        while left > 0 {
-            date = shift(date, 1)?;
-            if days.is_working(date)? {
-                left -= 1;
-            }
-        }
-        Ok(date)
+        self.working_days().add(start, n)
     }
 
     /// The number of working days after `from` up to and including `to`; negative when `to` is
@@ -521,23 +516,15 @@ impl HolidayCalendar {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<i64, CalendarError> {
-        check_date(from)?;
-        check_date(to)?;
-        let (first, last, sign) = if from <= to {
-            (from, to, 1)
-        } else {
-            (to, from, -1)
-        };
-        let mut days = Days::new(self);
-        let mut count = 0;
-        let mut date = first;
-        while date < last {
-            date = shift(date, 1)?;
-            if days.is_working(date)? {
-                count += 1;
-            }
+        self.working_days().between(from, to)
+    }
+
+    /// Working-day arithmetic that works out each year's holidays once, for many computations
+    /// in a row (a list of questions, a report).
+    pub fn working_days(&self) -> WorkingDays<'_> {
+        WorkingDays {
+            days: Days::new(self),
         }
-        Ok(sign * count)
     }
 
     /// The breaks of `year`: each run of consecutive days off that contains a weekday off in
@@ -724,6 +711,54 @@ fn changes(adjustments: &YearAdjustments) -> impl Iterator<Item = &Adjustment> {
 }
 
 /// Working-day lookups that compute each year's rule days once.
+/// Working-day arithmetic over a [`HolidayCalendar`], remembering each year's holidays once
+/// worked out; from [`HolidayCalendar::working_days`].
+pub struct WorkingDays<'a> {
+    days: Days<'a>,
+}
+
+impl WorkingDays<'_> {
+    /// Whether `date` is a working day.
+    pub fn is_working(&mut self, date: NaiveDate) -> Result<bool, CalendarError> {
+        self.days.is_working(date)
+    }
+
+    /// The deadline `n` working days after `start`, as [`HolidayCalendar::add_working_days`].
+    pub fn add(&mut self, start: NaiveDate, n: u32) -> Result<NaiveDate, CalendarError> {
+        check_date(start)?;
+        let mut date = start;
+        let mut left = n;
+        while left > 0 {
+            date = shift(date, 1)?;
+            if self.days.is_working(date)? {
+                left -= 1;
+            }
+        }
+        Ok(date)
+    }
+
+    /// The working days after `from` up to and including `to`, as
+    /// [`HolidayCalendar::working_days_between`].
+    pub fn between(&mut self, from: NaiveDate, to: NaiveDate) -> Result<i64, CalendarError> {
+        check_date(from)?;
+        check_date(to)?;
+        let (first, last, sign) = if from <= to {
+            (from, to, 1)
+        } else {
+            (to, from, -1)
+        };
+        let mut count = 0;
+        let mut date = first;
+        while date < last {
+            date = shift(date, 1)?;
+            if self.days.is_working(date)? {
+                count += 1;
+            }
+        }
+        Ok(sign * count)
+    }
+}
+
 struct Days<'a> {
     calendar: &'a HolidayCalendar,
     rule_days: BTreeMap<i32, BTreeSet<NaiveDate>>,

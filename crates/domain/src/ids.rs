@@ -102,6 +102,10 @@ id_type!(
     StatusEventId, "status event"
 );
 id_type!(
+    /// Identifies one task of a dialogue's preparation checklist.
+    DialogueTaskId, "dialogue task"
+);
+id_type!(
     /// Identifies a topic (reference data).
     TopicId, "topic"
 );

@@ -10,6 +10,7 @@
 //! - [`records`]: the records of DESIGN.md and their enums.
 //! - [`validate`]: text normalisation, length limits, phone numbers and dates, with clear errors.
 //! - [`status`]: the question status machine, by role.
+//! - [`calendar`]: Vietnam's working days; [`followup`]: deadlines, escalation, preparation.
 //! - [`hlc`]: the hybrid logical clock that stamps device-authored edits.
 //! - [`merge`]: last-writer-wins merge of field groups, keeping the loser.
 //! - [`permissions`]: which role may create or change which record and field, within which scope.
@@ -17,6 +18,7 @@
 //! - [`wire`]: the sync protocol's message bodies (see `docs/PROTOCOL.md`).
 
 pub mod calendar;
+pub mod followup;
 pub mod hlc;
 pub mod ids;
 pub mod merge;

@@ -9,14 +9,15 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::followup::FollowUpPolicy;
 use crate::hlc::{Hlc, Stamp};
 use crate::ids::{
     AnswerId, AssignmentId, DeviceId, DialogueId, MutationId, QuestionId, StatusEventId,
 };
 use crate::permissions::Action;
 use crate::records::{
-    Agency, AnswerBody, AssignmentTerms, Citizen, DialogueDetails, DialogueStatus, DisplayNumber,
-    Locality, QuestionStatus, QuestionText, Topic,
+    Agency, AnswerBody, AssignmentTerms, Citizen, DialogueDetails, DialogueStatus, DialogueTask,
+    DisplayNumber, Locality, QuestionStatus, QuestionText, Topic,
 };
 
 /// One change made on a device, as it travels in the outbox and over the wire.
@@ -181,6 +182,17 @@ pub enum Change {
     UpsertAgency(Agency),
     /// A locality added or edited.
     UpsertLocality(Locality),
+    /// A preparation task of a dialogue added or edited (the whole task).
+    UpsertDialogueTask(DialogueTask),
+    /// A question linked to the same matter raised at an earlier dialogue, or unlinked (`None`).
+    LinkRepeat {
+        /// The later question.
+        question: QuestionId,
+        /// The earlier one.
+        earlier: Option<QuestionId>,
+    },
+    /// The follow-up policy set by an administrator (the whole policy).
+    SetPolicy(FollowUpPolicy),
 }
 
 impl Change {
@@ -203,6 +215,9 @@ impl Change {
             Self::UpsertTopic(_) => "upsert_topic",
             Self::UpsertAgency(_) => "upsert_agency",
             Self::UpsertLocality(_) => "upsert_locality",
+            Self::UpsertDialogueTask(_) => "upsert_dialogue_task",
+            Self::LinkRepeat { .. } => "link_repeat",
+            Self::SetPolicy(_) => "set_policy",
         }
     }
 
@@ -215,15 +230,17 @@ impl Change {
             Self::CaptureQuestion { id, .. }
             | Self::EditQuestionText { id, .. }
             | Self::EditCitizen { id, .. } => id.as_uuid(),
-            Self::MergeDuplicate { question, .. } | Self::ConfirmStatus { question, .. } => {
-                question.as_uuid()
-            }
+            Self::MergeDuplicate { question, .. }
+            | Self::ConfirmStatus { question, .. }
+            | Self::LinkRepeat { question, .. } => question.as_uuid(),
             Self::AddAnswer { id, .. } | Self::EditAnswer { id, .. } => id.as_uuid(),
             Self::Assign { id, .. } | Self::EditAssignment { id, .. } => id.as_uuid(),
             Self::ChangeStatus { event, .. } => event.as_uuid(),
             Self::UpsertTopic(t) => t.id.as_uuid(),
             Self::UpsertAgency(a) => a.id.as_uuid(),
             Self::UpsertLocality(l) => l.id.as_uuid(),
+            Self::UpsertDialogueTask(t) => t.id.as_uuid(),
+            Self::SetPolicy(_) => FollowUpPolicy::ID,
         }
     }
 
@@ -244,7 +261,9 @@ impl Change {
                 from: *from,
                 to: *to,
             },
-            Self::MergeDuplicate { .. } => Action::MergeDuplicate,
+            Self::MergeDuplicate { .. } | Self::LinkRepeat { .. } => Action::MergeDuplicate,
+            Self::UpsertDialogueTask(_) => Action::EditDialogue,
+            Self::SetPolicy(_) => Action::EditPolicy,
             Self::ConfirmStatus { .. } => Action::ConfirmStatus,
             Self::UpsertTopic(_) | Self::UpsertAgency(_) | Self::UpsertLocality(_) => {
                 Action::EditReferenceData

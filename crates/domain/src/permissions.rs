@@ -49,6 +49,8 @@ pub enum Action {
     EditReferenceData,
     /// Create users, issue enrolment codes, list and revoke devices.
     ManageDevices,
+    /// Set the follow-up policy: answer deadlines, escalation and the official days off.
+    EditPolicy,
     /// Correct a device's view of a question's status: the server's alone.
     ConfirmStatus,
 }
@@ -70,6 +72,7 @@ impl fmt::Display for Action {
             Self::MergeDuplicate => "merge duplicate questions",
             Self::EditReferenceData => "edit topics, agencies and localities",
             Self::ManageDevices => "manage users and devices",
+            Self::EditPolicy => "set deadlines, escalation and official days off",
             Self::ConfirmStatus => "confirm a status (the server does)",
         };
         f.write_str(text)
@@ -153,6 +156,8 @@ pub fn authorize(role: Role, action: Action, scope: Scope) -> Result<(), Permiss
         (ConfirmStatus, _) => refuse(),
         (ManageDevices, Admin) => Ok(()),
         (ManageDevices, _) => refuse(),
+        (EditPolicy, Admin) => Ok(()),
+        (EditPolicy, _) => refuse(),
         (EditReferenceData, Admin | Secretariat) => Ok(()),
         (EditReferenceData, _) => refuse(),
         (CreateDialogue | EditDialogue, Secretariat) => jurisdiction(scope.in_jurisdiction),
@@ -245,6 +250,7 @@ mod tests {
         use Action::*;
         let j = Scope::JURISDICTION;
         check(ManageDevices, j, &[Admin]);
+        check(EditPolicy, j, &[Admin]);
         check(ConfirmStatus, j, &[]);
         check(EditReferenceData, j, &[Secretariat, Admin]);
         check(CreateDialogue, j, &[Secretariat]);

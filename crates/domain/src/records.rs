@@ -11,8 +11,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{
-    AgencyId, AnswerId, AssignmentId, DeviceId, DialogueId, LocalityId, QuestionId, StatusEventId,
-    TopicId, UserId,
+    AgencyId, AnswerId, AssignmentId, DeviceId, DialogueId, DialogueTaskId, LocalityId, QuestionId,
+    StatusEventId, TopicId, UserId,
 };
 
 /// The error for a string that names no variant of an enum.
@@ -353,6 +353,9 @@ pub struct Question {
     pub status: QuestionStatus,
     /// The question this duplicate was merged into.
     pub merged_into: Option<QuestionId>,
+    /// The same matter raised at an earlier dialogue, as a person confirmed.
+    #[serde(default)]
+    pub repeat_of: Option<QuestionId>,
 }
 
 /// What a citizen raised: the recorder-authored field group of a question.
@@ -475,6 +478,71 @@ pub struct StatusEvent {
     pub note: String,
     /// When (device time of the actor).
     pub at: DateTime<Utc>,
+}
+
+string_enum!(
+    /// A body that coordinates a dialogue's preparation.
+    CoordinatingBody, "coordinating body" {
+        /// The Party committee's office (*Văn phòng cấp ủy*).
+        PartyOffice = "party_office",
+        /// The Fatherland Front committee (*Ủy ban Mặt trận Tổ quốc*).
+        FatherlandFront = "fatherland_front",
+        /// The People's Council and People's Committee office (*Văn phòng HĐND và UBND*).
+        PeoplesCommitteeOffice = "peoples_committee_office",
+        /// The mass mobilization board (*Ban Dân vận*).
+        MassMobilization = "mass_mobilization",
+        /// The police (*Công an*).
+        Police = "police",
+        /// The locality hosting the dialogue.
+        HostLocality = "host_locality",
+    }
+);
+
+string_enum!(
+    /// What a preparation task is for; the dialogue's timeline follows the first four.
+    TaskKind, "task kind" {
+        /// Issue the plan (the practice is three to four months ahead).
+        Plan = "plan",
+        /// Announce the time, place and subjects publicly, at least 7 days ahead.
+        Notice = "notice",
+        /// Publish the results, within 10 days after.
+        Results = "results",
+        /// Gather the citizens' petitions before the dialogue.
+        Gather = "gather",
+        /// Prepare the answers to the gathered petitions.
+        Materials = "materials",
+        /// Encourage citizens to attend.
+        Publicity = "publicity",
+        /// Keep the dialogue safe and orderly.
+        Security = "security",
+        /// Prepare the hall.
+        Venue = "venue",
+        /// Anything else.
+        Other = "other",
+    }
+);
+
+/// One task of a dialogue's preparation checklist, assigned to a coordinating body.
+/// The whole task is one field group: the latest edit the server applies wins.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct DialogueTask {
+    /// Its id.
+    pub id: DialogueTaskId,
+    /// The dialogue it prepares or follows up.
+    pub dialogue: DialogueId,
+    /// What it is for.
+    pub kind: TaskKind,
+    /// What to do, e.g. "Ban hành kế hoạch tổ chức đối thoại".
+    pub title: String,
+    /// The body responsible.
+    pub body: CoordinatingBody,
+    /// The day it is due.
+    pub due_on: NaiveDate,
+    /// The day it was done, once done.
+    pub done_on: Option<NaiveDate>,
+    /// A note, e.g. the plan's number.
+    pub note: String,
 }
 
 /// A topic questions are sorted by (reference data).

@@ -121,7 +121,8 @@ pub struct ValidationError {
 }
 
 impl ValidationError {
-    fn new(field: &str, problem: Problem) -> Self {
+    /// A problem with one field.
+    pub fn new(field: &str, problem: Problem) -> Self {
         Self {
             field: field.to_owned(),
             problem,

@@ -15,6 +15,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use townhall_domain::followup::FollowUpPolicy;
 use townhall_domain::hlc::clamp_remote;
 use townhall_domain::merge::{Versioned, merge};
 use townhall_domain::mutation::{Change, Mutation};
@@ -24,8 +25,8 @@ use townhall_domain::wire::{
     Author, LogEntry, PushGap, PushItem, PushOutcome, PushResponse, PushResult,
 };
 use townhall_domain::{
-    Agency, AgencyId, Answer, Assignment, Dialogue, DialogueStatus, Locality, LocalityId, Question,
-    QuestionId, QuestionStatus, Role, Stamp, Topic,
+    Agency, AgencyId, Answer, Assignment, Dialogue, DialogueStatus, DialogueTask, Locality,
+    LocalityId, Question, QuestionId, QuestionStatus, Role, Stamp, Topic,
 };
 use uuid::Uuid;
 
@@ -79,6 +80,16 @@ pub enum Entity {
     Agency(Agency),
     /// A locality.
     Locality(Locality),
+    /// A task of a dialogue's preparation checklist.
+    DialogueTask {
+        /// The task (a struct variant: the task has a `kind` of its own).
+        task: DialogueTask,
+    },
+    /// The follow-up policy.
+    Policy {
+        /// The policy.
+        policy: FollowUpPolicy,
+    },
 }
 
 /// Why a whole push request was refused.
@@ -486,8 +497,14 @@ fn normalize(change: &Change) -> Result<Change, ValidationErrors> {
             a.short_name = optional_line("short_name", &a.short_name)?;
         }
         Change::UpsertLocality(l) => l.name = line("name", &l.name)?,
+        Change::UpsertDialogueTask(t) => {
+            t.title = line("title", &t.title)?;
+            t.note = note("note", &t.note)?;
+        }
+        Change::SetPolicy(policy) => policy.check()?,
         Change::SetDialogueStatus { .. }
         | Change::MergeDuplicate { .. }
+        | Change::LinkRepeat { .. }
         | Change::ConfirmStatus { .. } => {}
     }
     Ok(change)
@@ -653,6 +670,7 @@ impl Apply<'_> {
                         captured_at,
                         status: QuestionStatus::Received,
                         merged_into: None,
+                        repeat_of: None,
                     },
                     text_stamp: stamp,
                     citizen_stamp: stamp,
@@ -919,6 +937,64 @@ impl Apply<'_> {
                     Entity::Locality(locality),
                 )
             }
+            Change::UpsertDialogueTask(task) => {
+                let Some(Entity::Dialogue { dialogue, .. }) =
+                    self.tx.entity(task.dialogue.as_uuid())?
+                else {
+                    return Ok(Err(Rejection::not_found("dialogue", task.dialogue)));
+                };
+                let scope = self.locality_scope(dialogue.details.locality)?;
+                or_reject!(permissions::authorize(self.author.role, action, scope));
+                match self.tx.entity(task.id.as_uuid())? {
+                    None => {}
+                    Some(Entity::DialogueTask { task: existing })
+                        if existing.dialogue == task.dialogue => {}
+                    Some(_) => {
+                        return Ok(Err(Rejection::new(
+                            "conflict",
+                            format!("{} is not a task of dialogue {}", task.id, task.dialogue),
+                        )));
+                    }
+                }
+                let tags = Tags {
+                    dialogue: Some(task.dialogue),
+                    locality: Some(dialogue.details.locality),
+                    ..Tags::default()
+                };
+                self.tx
+                    .put_entity(task.id.as_uuid(), &Entity::DialogueTask { task }, &tags)?;
+                self.log(mutation, tags)
+            }
+            Change::LinkRepeat { question, earlier } => {
+                let mut q = or_reject!(self.authorized_question(question, action)?);
+                if let Some(earlier) = earlier {
+                    let Some(Entity::Question { question: e, .. }) =
+                        self.tx.entity(earlier.as_uuid())?
+                    else {
+                        return Ok(Err(Rejection::not_found("question", earlier)));
+                    };
+                    if earlier == question || e.repeat_of == Some(question) {
+                        return Ok(Err(Rejection::new(
+                            "conflict",
+                            "a question cannot repeat itself or a question that repeats it",
+                        )));
+                    }
+                }
+                if let Entity::Question {
+                    question: inner, ..
+                } = &mut q
+                {
+                    inner.repeat_of = earlier;
+                }
+                let tags = question_tags(&q);
+                self.tx.put_entity(question.as_uuid(), &q, &tags)?;
+                self.log(mutation, tags)
+            }
+            Change::SetPolicy(policy) => self.reference(
+                mutation.clone(),
+                FollowUpPolicy::ID,
+                Entity::Policy { policy },
+            ),
         }
     }
 

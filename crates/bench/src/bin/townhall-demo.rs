@@ -22,7 +22,7 @@ use townhall_core::{
     Clock, ManualClock, Page, QuestionFilter, QuestionSort, Replica, SystemClock, sync,
 };
 use townhall_domain::validate::{AnswerInput, AssignmentInput};
-use townhall_domain::{AnswerMode, Role};
+use townhall_domain::{AnswerMode, QuestionStatus, Role};
 
 /// How many questions the demo captures without `--questions`: twenty per dialogue.
 const DEFAULT_QUESTIONS: usize = 100;
@@ -125,6 +125,10 @@ fn main() -> Result<()> {
     }
     for (i, question) in captured.iter().enumerate() {
         let agency = &agencies[i % agencies.len()];
+        // Questions answered on the spot are settled there; only the others go to agencies.
+        if replica.question(question.id)?.question.status != QuestionStatus::Received {
+            continue;
+        }
         match i % 10 {
             0..=3 => {
                 let due_on = past.today() + Duration::days(if i % 3 == 0 { 15 } else { 60 });

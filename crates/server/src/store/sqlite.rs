@@ -835,6 +835,8 @@ fn entity_kind(entity: &Entity) -> &'static str {
         Entity::Topic(_) => "topic",
         Entity::Agency(_) => "agency",
         Entity::Locality(_) => "locality",
+        Entity::DialogueTask { .. } => "dialogue_task",
+        Entity::Policy { .. } => "policy",
     }
 }
 
