@@ -55,6 +55,21 @@ macro_rules! townhall_handlers {
             $crate::commands::sync::sync_rejected,
             $crate::commands::sync::sync_retry_rejected,
             $crate::commands::sync::sync_dismiss_rejected,
+            $crate::commands::followup::followup_policy_get,
+            $crate::commands::followup::followup_policy_set,
+            $crate::commands::followup::followup_default_due_date,
+            $crate::commands::followup::followup_summary,
+            $crate::commands::followup::followup_dialogue_plan,
+            $crate::commands::followup::followup_checklist_add_standard,
+            $crate::commands::followup::followup_task_add,
+            $crate::commands::followup::followup_task_edit,
+            $crate::commands::followup::question_reopen,
+            $crate::commands::followup::question_repeat_candidates,
+            $crate::commands::followup::question_link_repeat,
+            $crate::commands::report::report_get,
+            $crate::commands::report::report_questions,
+            $crate::commands::report::report_export,
+            $crate::commands::report::report_exports,
         ]
     };
 }
@@ -63,6 +78,7 @@ macro_rules! townhall_handlers {
 #[cfg_attr(mobile, tauri::mobile_entry_point)]
 pub fn run() {
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(townhall_handlers!())
         .setup(|app| {
             let dir = data_dir(app.handle())?;

@@ -1,7 +1,7 @@
 //! What every command shares: the replica (one connection for writes and sync, one for
 //! reads, so a list never waits behind a sync's write) and the handle that wakes the sync task.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use townhall_core::app::{CommandError, SyncBadge};
@@ -17,6 +17,8 @@ pub struct AppState {
     pub reader: Mutex<Replica>,
     /// Wakes the sync task and holds what the badge shows.
     pub sync: SyncHandle,
+    /// Where report exports go, when not the default folder (`TOWNHALL_EXPORT_DIR`, tests).
+    pub export_dir: Mutex<Option<PathBuf>>,
 }
 
 impl AppState {
@@ -32,6 +34,11 @@ impl AppState {
             replica: Arc::new(Mutex::new(writer)),
             reader: Mutex::new(reader),
             sync: SyncHandle::default(),
+            export_dir: Mutex::new(
+                std::env::var_os(crate::commands::report::EXPORT_DIR_ENV)
+                    .filter(|d| !d.is_empty())
+                    .map(PathBuf::from),
+            ),
         })
     }
 

@@ -9,7 +9,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tauri::{AppHandle, Emitter, Runtime};
+use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::Notify;
 use townhall_core::Replica;
 use townhall_core::app::{DataChanged, SyncBadge};
@@ -19,6 +19,8 @@ use townhall_core::sync::{self, Backoff, Progress, SyncError, SyncStatus};
 pub const BADGE_EVENT: &str = "sync-badge";
 /// The event sent after a sync applied changes from the server.
 pub const DATA_CHANGED_EVENT: &str = "data-changed";
+/// The event carrying each deadline reminder, also shown as a system notification.
+pub const REMINDER_EVENT: &str = "reminder";
 
 /// How long after a write the sync starts, so a burst of writes goes in one push.
 const AFTER_WRITE: Duration = Duration::from_millis(400);
@@ -146,6 +148,30 @@ async fn run<R: Runtime>(app: AppHandle<R>, handle: SyncHandle, replica: Arc<Mut
             l.progress = None;
         });
         emit_badge(&app, &handle, &replica);
+        remind(&app, &replica);
+    }
+}
+
+/// Shows the deadline reminders not yet shown today: an in-app event, and a system
+/// notification where the platform has them. Runs after every sync attempt, so an offline
+/// device is reminded too, and a day's new overdue questions are caught within a minute.
+fn remind<R: Runtime>(app: &AppHandle<R>, replica: &Mutex<Replica>) {
+    let reminders = match replica.lock() {
+        Ok(mut r) => r.take_reminders().unwrap_or_default(),
+        Err(_) => return,
+    };
+    let notifications = app.try_state::<tauri_plugin_notification::Notification<R>>();
+    for reminder in reminders {
+        if let Some(notifications) = &notifications {
+            // No notification service (a bare desktop session) is not an error worth more than
+            // the in-app reminder the event gives.
+            let _ = notifications
+                .builder()
+                .title(&reminder.title)
+                .body(&reminder.body)
+                .show();
+        }
+        let _ = app.emit(REMINDER_EVENT, reminder);
     }
 }
 

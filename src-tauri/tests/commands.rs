@@ -349,3 +349,76 @@ fn commands_outside_the_app_list_are_refused() {
     assert_eq!(app.ok("device_info", json!({}))["enrolled"], false);
     let _ = app.state();
 }
+
+#[test]
+fn follow_up_and_a_report_export_through_the_commands() {
+    let hall = Hall::new();
+    let secretariat = App::open();
+    hall.enrol(&secretariat, Role::Secretariat, "Văn phòng");
+    let dialogue = create_dialogue(&secretariat);
+    let captured = secretariat.ok(
+        "question_capture",
+        json!({"input": capture_input(&dialogue, "Đề nghị sửa đường liên thôn Bắc Bình bị sạt lở")}),
+    );
+    let id = captured["id"].as_str().unwrap();
+
+    // The due date the form proposes is the policy's 15 working days on, a weekday.
+    let due = secretariat.ok("followup_default_due_date", json!({}));
+    let due = chrono::NaiveDate::parse_from_str(due.as_str().unwrap(), "%Y-%m-%d").unwrap();
+    assert!(
+        chrono::Datelike::weekday(&due).num_days_from_monday() < 5,
+        "{due}"
+    );
+    let agencies = secretariat.ok("reference_agencies", json!({"includeArchived": false}));
+    let agency = agencies[0]["id"].clone();
+    secretariat.ok(
+        "assignment_create",
+        json!({"questions": [id], "input": {"agency": agency, "due_on": due.to_string(), "instructions": ""}}),
+    );
+    let row = secretariat.ok("question_get", json!({"id": id}))["question"].clone();
+    assert_eq!(row["standing"]["overdue"], false);
+    assert_eq!(row["standing"]["working_days_left"], 15);
+    let summary = secretariat.ok("followup_summary", json!({}));
+    assert_eq!(summary["overdue"], 0);
+
+    // Only an administrator sets the policy.
+    let refused = secretariat.err(
+        "followup_policy_set",
+        json!({"policy": secretariat.ok("followup_policy_get", json!({}))}),
+    );
+    assert_eq!(refused["code"], "forbidden", "{refused}");
+
+    // The checklist.
+    let added = secretariat.ok(
+        "followup_checklist_add_standard",
+        json!({"dialogue": dialogue}),
+    );
+    assert_eq!(added.as_array().unwrap().len(), 8);
+    let plan = secretariat.ok("followup_dialogue_plan", json!({"dialogue": dialogue}));
+    assert_eq!(plan["milestones"].as_array().unwrap().len(), 4);
+
+    // A report and its export, written where the environment says, without personal data.
+    let scope = json!({"dialogue": dialogue, "period": null});
+    let report = secretariat.ok("report_get", json!({"scope": scope}));
+    assert_eq!(report["totals"]["questions"], 1, "{report}");
+    let out = tempfile::tempdir().unwrap();
+    *secretariat.state().export_dir.lock().unwrap() = Some(out.path().to_owned());
+    let done = secretariat.ok(
+        "report_export",
+        json!({"scope": scope, "options": {
+            "format": "csv", "include_personal_data": false, "superior_body": null,
+            "issuing_body": "ỦY BAN NHÂN DÂN XÃ BẮC BÌNH", "document_number": "  /BC-UBND",
+            "place": "Bắc Bình", "signer": null, "recipients": []}}),
+    );
+    let path = std::path::PathBuf::from(done["path"].as_str().unwrap());
+    assert!(path.starts_with(out.path()), "{path:?}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with('\u{feff}'), "UTF-8 with a byte-order mark");
+    assert!(text.contains("sạt lở"));
+    assert!(
+        !text.contains("Nguyễn Văn An"),
+        "no personal data unless asked"
+    );
+    let exports = secretariat.ok("report_exports", json!({}));
+    assert_eq!(exports.as_array().unwrap().len(), 1);
+}

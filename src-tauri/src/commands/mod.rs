@@ -8,8 +8,10 @@ pub mod answer;
 pub mod assignment;
 pub mod device;
 pub mod dialogue;
+pub mod followup;
 pub mod question;
 pub mod reference;
+pub mod report;
 pub mod settings;
 pub mod sync;
 
