@@ -13,7 +13,7 @@
 // Screenshots go to <repo>/target/screenshots/chromium/<size>-<screen>[-<scenario>].png.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -225,7 +225,20 @@ async function mockIds(page) {
     const answered = new Set(w.answers.map((a) => a.question));
     const question = agency ? w.questions.find((q) => q.id === assigned) : w.questions.find((q) => answered.has(q.id) && q.status !== 'merged');
     const merged = w.questions.find((q) => q.merged_into !== null);
-    return { dialogue: dialogue?.id ?? null, question: (question ?? w.questions[0])?.id ?? null, merged: merged?.id ?? null };
+    // A question assigned twice (reopened once), and the last raising of a repeated petition.
+    const rounds = w.questions.find((q) => w.assignments.filter((a) => a.question === q.id).length > 1);
+    const repeated = w.questions.find((q) => q.repeat_of !== null && !w.questions.some((o) => o.repeat_of === q.id));
+    const planned = w.dialogues.find((d) => d.status === 'planned');
+    const answeredInWriting = w.questions.find((q) => q.status === 'answered' && q.repeat_of === null);
+    return {
+      answered: answeredInWriting?.id ?? null,
+      dialogue: dialogue?.id ?? null,
+      question: (question ?? w.questions[0])?.id ?? null,
+      merged: merged?.id ?? null,
+      rounds: rounds?.id ?? null,
+      repeated: repeated?.id ?? null,
+      planned: planned?.id ?? null,
+    };
   });
 }
 
@@ -339,6 +352,23 @@ const SCREENS = {
     then: (page) => page.getByTestId('dialogue-create').tap(),
     shows: '#dialogue-form-title',
   },
+  followup: { hash: () => '#/followup', key: '[data-testid="followup-counts"]' },
+  'dialogue-plan': { hash: (ids) => `#/dialogues/${ids.planned}`, key: '[data-testid="checklist"]' },
+  'question-rounds': { hash: (ids) => `#/questions/${ids.rounds}`, key: '[data-testid="rounds"]' },
+  'question-repeats': { hash: (ids) => `#/questions/${ids.repeated}`, key: '[data-testid="repeats-summary"]' },
+  'question-reopen': {
+    hash: (ids) => `#/questions/${ids.answered}`,
+    key: '[data-testid="status-reopened"]',
+    then: (page) => page.getByTestId('status-reopened').tap(),
+    shows: '[data-testid="reopen-form"]',
+  },
+  reports: { hash: () => '#/reports', key: '[data-testid="report-totals"]' },
+  'reports-print': {
+    hash: () => '#/reports',
+    key: '[data-testid="report-totals"]',
+    then: (page) => page.getByTestId('report-print-view').tap(),
+    shows: '[data-testid="report-doc-head"]',
+  },
   sync: { hash: () => '#/sync', key: '[data-testid="sync-now"]' },
   settings: { hash: () => '#/settings', key: '[data-testid="settings-language"]' },
   'questions-empty': { hash: () => '#/questions', key: '[data-testid="empty"]' },
@@ -353,12 +383,32 @@ const VISITS = [
   ['fresh', ['enrol']],
   [
     'secretariat',
-    ['dialogues', 'dialogue-create', 'dialogue', 'capture-pick', 'capture', 'questions', 'question', 'question-merged', 'review', 'review-assign', 'dashboard', 'sync', 'settings'],
+    [
+      'dialogues',
+      'dialogue-create',
+      'dialogue',
+      'dialogue-plan',
+      'capture-pick',
+      'capture',
+      'questions',
+      'question',
+      'question-merged',
+      'question-rounds',
+      'question-repeats',
+      'review',
+      'review-assign',
+      'dashboard',
+      'followup',
+      'reports',
+      'reports-print',
+      'sync',
+      'settings',
+    ],
   ],
-  ['agency', ['work', 'work-detail', 'questions', 'question', 'settings']],
+  ['agency', ['work', 'work-detail', 'questions', 'question', 'followup', 'settings']],
   ['recorder', ['dialogues', 'dialogue', 'capture', 'questions', 'question', 'sync', 'settings']],
-  ['leader', ['dialogues', 'dialogue', 'questions', 'question', 'review', 'dashboard']],
-  ['admin', ['dialogues', 'questions', 'question', 'settings']],
+  ['leader', ['dialogues', 'dialogue', 'questions', 'question', 'question-reopen', 'question-repeats', 'review', 'dashboard', 'followup', 'reports']],
+  ['admin', ['dialogues', 'questions', 'question', 'reports', 'settings']],
   ['offline', ['sync']],
   ['empty', ['questions-empty']],
   ['error', ['dialogues-error']],
@@ -827,6 +877,379 @@ describe('behaviour', () => {
       assert.ok(end.gap <= 3, `the last row sits at the bottom of the list (gap ${end.gap} px)`);
       await page.screenshot({ path: shotPath(SIZES.tablet.name, 'questions-big-end') });
       await assertNoProblems(s, 'big list');
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+// ---- follow-up and reports ----
+
+/** The mock's own figures, computed in the page: follow-up counts and a report. */
+const mockFollowUp = (page) => page.evaluate(() => {
+  const f = window.__townhallMock.followUp();
+  return { overdue: f.overdue, escalated: f.escalated, dueSoon: f.due_soon, numbers: f.questions.map((q) => q.number), escalatedNumbers: f.questions.filter((q) => q.standing?.escalated).map((q) => q.number) };
+});
+const digits = (text) => Number((text ?? '').replace(/\D/g, ''));
+
+describe('follow-up and reports', () => {
+  test('the overdue and escalated counts in the header open the follow-up list; the escalated filter narrows the questions', async () => {
+    for (const size of [SIZES.tablet, SIZES.desktop]) {
+      const s = await session(size);
+      const { page } = s;
+      try {
+        await loadApp(page, 'leader');
+        await go(page, '#/dialogues', '[data-testid="followup-badge"]');
+        const expected = await mockFollowUp(page);
+        assert.ok(expected.escalated > 0 && expected.overdue > expected.escalated, 'the seed has escalated and merely overdue questions');
+        assert.equal(digits(await page.getByTestId('followup-overdue-count').textContent()), expected.overdue);
+        assert.equal(digits(await page.getByTestId('followup-escalated-count').textContent()), expected.escalated);
+        await tap(page.getByTestId('followup-badge'));
+        await page.getByTestId('followup-counts').waitFor({ timeout: MOCK_TIMEOUT });
+        const rows = await page.locator('[data-testid="followup-row"]').evaluateAll((els) => els.map((e) => ({ number: e.dataset.number, group: e.dataset.group })));
+        assert.deepEqual(rows.map((r) => r.number), expected.numbers, 'escalated first, then the most overdue, then due soon');
+        assert.deepEqual(rows.filter((r) => r.group === 'escalated').map((r) => r.number), expected.escalatedNumbers);
+        const tones = await page.locator('[data-testid="followup-row"] [data-testid="standing"]').evaluateAll((els) => els.map((e) => e.dataset.tone));
+        assert.equal(tones[0], 'escalated', 'an escalated standing is drawn as such');
+        // The leader's dashboard puts the escalated questions first.
+        await go(page, '#/dashboard', '[data-testid="dashboard-escalated"]');
+        assert.equal(await page.locator('[data-testid="dashboard-escalated-row"]').count(), expected.escalated);
+        assert.equal(digits(await page.getByTestId('dashboard-escalated-count').textContent()), expected.escalated);
+        await page.getByTestId('scorecards').waitFor({ timeout: MOCK_TIMEOUT });
+        assert.ok((await page.locator('[data-testid="scorecard"]').count()) > 0, 'agency scorecards are listed');
+        await page.screenshot({ path: shotPath(size.name, 'dashboard-escalated') });
+        // The escalated chip on the question list.
+        await go(page, '#/questions', '[data-testid="filter-escalated"]');
+        await tap(page.getByTestId('filter-escalated'));
+        await page.waitForFunction((n) => document.querySelectorAll('[data-testid="question-row"]').length === n, expected.escalated, { timeout: MOCK_TIMEOUT });
+        assert.ok(page.url().includes('escalated=1'), 'the filter is in the address');
+        assert.equal(await page.getByTestId('filter-escalated').getAttribute('aria-pressed'), 'true');
+        assert.deepEqual(await smallTargets(page, MIN_TARGET, INLINE_LINK_EXCEPTIONS), []);
+        assert.deepEqual(await horizontalOverflow(page), []);
+        await page.screenshot({ path: shotPath(size.name, 'questions-escalated') });
+        await assertNoProblems(s, 'escalated count and filter');
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
+  test('a reminder is shown in the app shortly after start and leads to its question', async () => {
+    const s = await session(SIZES.tablet);
+    const { page } = s;
+    try {
+      await loadApp(page, 'secretariat');
+      const reminder = page.getByTestId('reminder').first();
+      await reminder.waitFor({ state: 'visible', timeout: MOCK_TIMEOUT });
+      await page.screenshot({ path: shotPath(SIZES.tablet.name, 'reminder') });
+      assert.deepEqual(await smallTargets(page, MIN_TARGET, INLINE_LINK_EXCEPTIONS), []);
+      const key = await reminder.getAttribute('data-key');
+      await tap(reminder.locator('a'));
+      if (key?.startsWith('q:')) {
+        await page.getByTestId('question-number').waitFor({ timeout: MOCK_TIMEOUT });
+        assert.ok(page.url().includes(key.split(':')[1]), 'the reminder opened its question');
+      } else {
+        await page.getByTestId('dialogue-status').waitFor({ timeout: MOCK_TIMEOUT });
+      }
+      assert.equal(await page.getByTestId('reminder').count(), 0, 'the panel closes once followed');
+      // Settings turn reminders off, saved with settings_set.
+      await go(page, '#/settings', '[data-testid="settings-reminders"]');
+      await tap(page.getByTestId('settings-reminders'));
+      await page.waitForFunction(() => window.__townhallMock.settings.reminders === false, null, { timeout: MOCK_TIMEOUT });
+      await assertNoProblems(s, 'reminder');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('reopening an answered question: reason required, agency kept, a proposed due date; a second round appears', async () => {
+    const s = await session(SIZES.tablet);
+    const { page } = s;
+    try {
+      await loadApp(page, 'leader');
+      const { answered } = await mockIds(page);
+      const expectedDue = await page.evaluate(() => window.__townhallMock.handle('followup_default_due_date'));
+      await go(page, `#/questions/${answered}`, '[data-testid="status-reopened"]');
+      await tap(page.getByTestId('status-reopened'));
+      await page.getByTestId('reopen-form').waitFor({ timeout: MOCK_TIMEOUT });
+      await page.waitForFunction((d) => document.querySelector('[data-testid="reopen-due"]')?.value === d, expectedDue, { timeout: MOCK_TIMEOUT });
+      assert.notEqual(await page.getByTestId('reopen-agency').inputValue(), '', 'the last agency is preselected');
+      assert.match((await page.locator('#reopen-due-days').textContent()) ?? '', /\d+ ngày làm việc/);
+      await tap(page.getByTestId('reopen-submit'));
+      await page.locator('#reopen-reason-error').waitFor({ timeout: MOCK_TIMEOUT });
+      await tap(page.getByTestId('reopen-reason'));
+      await page.keyboard.type('Công dân chưa đồng ý: chưa nêu thời gian sửa đường.');
+      await page.screenshot({ path: shotPath(SIZES.tablet.name, 'question-reopen-form') });
+      await tap(page.getByTestId('reopen-submit'));
+      await page.getByTestId('rounds').waitFor({ timeout: MOCK_TIMEOUT });
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="round"]').length === 2, null, { timeout: MOCK_TIMEOUT });
+      const second = page.locator('[data-testid="round"][data-round="2"]');
+      assert.match((await second.textContent()) ?? '', /chưa nêu thời gian sửa đường/);
+      const status = await page.evaluate((id) => window.__townhallMock.world.questions.find((q) => q.id === id).status, answered);
+      assert.equal(status, 'assigned');
+      await page.getByTestId('rounds').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: shotPath(SIZES.tablet.name, 'question-reopened') });
+      await assertNoProblems(s, 'reopen');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('the repeated petition shows its chain; a candidate from an earlier dialogue is linked and unlinked', async () => {
+    const s = await session(SIZES.desktop);
+    const { page } = s;
+    try {
+      await loadApp(page, 'secretariat');
+      const { repeated } = await mockIds(page);
+      await go(page, `#/questions/${repeated}`, '[data-testid="repeats-summary"]');
+      assert.equal((await page.getByTestId('repeats-summary').textContent())?.trim(), 'Đã nêu 3 lần, chưa giải quyết');
+      assert.equal(await page.locator('[data-testid="repeat-item"]').count(), 3);
+      // A question of the open dialogue whose words were raised before, not yet linked.
+      const target = await page.evaluate(() => {
+        const mock = window.__townhallMock;
+        const open = mock.world.dialogues.find((d) => d.status === 'open');
+        return mock.world.questions.find((q) => q.dialogue === open.id && q.repeat_of === null && q.status !== 'merged' && mock.handle('question_repeat_candidates', { id: q.id, limit: 5 }).length > 0)?.id;
+      });
+      assert.ok(target, 'a question with candidates');
+      await go(page, `#/questions/${target}`, '[data-testid="repeat-find"]');
+      await tap(page.getByTestId('repeat-find'));
+      const candidate = page.getByTestId('repeat-candidate').first();
+      await candidate.waitFor({ timeout: MOCK_TIMEOUT });
+      assert.ok((await candidate.locator('mark').count()) > 0, 'the shared words are marked');
+      await page.screenshot({ path: shotPath(SIZES.desktop.name, 'question-repeat-candidates') });
+      await tap(page.getByTestId('repeat-link').first());
+      await page.getByTestId('repeats-summary').waitFor({ timeout: MOCK_TIMEOUT });
+      assert.match((await page.getByTestId('repeats-summary').textContent()) ?? '', /Đã nêu 2 lần/);
+      assert.ok(await page.evaluate((id) => window.__townhallMock.world.questions.find((q) => q.id === id).repeat_of !== null, target));
+      await tap(page.getByTestId('repeat-unlink'));
+      await page.waitForFunction((id) => window.__townhallMock.world.questions.find((q) => q.id === id).repeat_of === null, target, { timeout: MOCK_TIMEOUT });
+      await page.getByTestId('repeats-summary').waitFor({ state: 'detached', timeout: MOCK_TIMEOUT });
+      await assertNoProblems(s, 'repeat link');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('the checklist: a task ticked done is done today; the standard checklist adds only what is missing', async () => {
+    const s = await session(SIZES.tablet);
+    const { page } = s;
+    try {
+      await loadApp(page, 'secretariat');
+      const { planned, dialogue } = await mockIds(page);
+      await go(page, `#/dialogues/${planned}`, '[data-testid="checklist"]');
+      assert.equal(await page.locator('[data-testid="milestone"]').count(), 4);
+      const overdue = page.locator('[data-testid="task"][data-state="overdue"]').first();
+      await overdue.waitFor({ timeout: MOCK_TIMEOUT });
+      const kind = await overdue.getAttribute('data-kind');
+      await tap(overdue.getByTestId('task-done'));
+      await page.waitForFunction((k) => document.querySelector(`[data-testid="task"][data-kind="${k}"]`)?.dataset.state?.startsWith('done'), kind, { timeout: MOCK_TIMEOUT });
+      const today = await page.evaluate(() => window.__townhallMock.handle('followup_dialogue_plan', { dialogue: window.__townhallMock.world.dialogues[0].id }));
+      const task = today.tasks.find((t) => t.task.kind === kind);
+      assert.ok(task.task.done_on, 'done_on is set');
+      assert.equal(task.state, 'done_late', 'done after its due date');
+      await page.screenshot({ path: shotPath(SIZES.tablet.name, 'dialogue-checklist-done') });
+      // The open dialogue has every standard task: nothing is added twice.
+      await go(page, `#/dialogues/${dialogue}`, '[data-testid="checklist-add-standard"]');
+      const before = await page.locator('[data-testid="task"]').count();
+      await tap(page.getByTestId('checklist-add-standard'));
+      await page.getByTestId('plan-notice').waitFor({ timeout: MOCK_TIMEOUT });
+      assert.equal(await page.locator('[data-testid="task"]').count(), before);
+      await assertNoProblems(s, 'checklist');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('the policy: read-only for a leader, refused by the backend for a non-admin, saved by an admin', async () => {
+    const l = await session(SIZES.tablet);
+    try {
+      await loadApp(l.page, 'leader');
+      await go(l.page, '#/settings', '[data-testid="policy-readonly"]');
+      assert.equal(await l.page.getByTestId('policy-save').count(), 0);
+      assert.match((await l.page.getByTestId('policy-answer_working_days').textContent()) ?? '', /15 ngày làm việc/);
+      const refused = await l.page.evaluate(() => {
+        const mock = window.__townhallMock;
+        try {
+          mock.handle('followup_policy_set', { policy: { ...mock.world.policy, answer_working_days: 10 } });
+          return null;
+        } catch (e) {
+          return e.code;
+        }
+      });
+      assert.equal(refused, 'forbidden');
+      await assertNoProblems(l, 'policy read-only');
+    } finally {
+      await l.close();
+    }
+    const a = await session(SIZES.desktop);
+    const { page } = a;
+    try {
+      await loadApp(page, 'admin');
+      await go(page, '#/settings', '[data-testid="policy-save"]');
+      const input = page.getByTestId('policy-input-answer_working_days');
+      await input.fill('0');
+      await tap(page.getByTestId('policy-save'));
+      await page.locator('#policy-answer_working_days-error').waitFor({ timeout: MOCK_TIMEOUT });
+      await input.fill('10');
+      await page.getByTestId('policy-new-date').fill('2026-12-31');
+      await page.getByTestId('policy-new-reference').fill('Thông báo số 99/TB-UBND ngày 01/12/2026');
+      await tap(page.getByTestId('policy-add-day'));
+      await page.locator('[data-testid="policy-day"][data-date="2026-12-31"]').waitFor({ timeout: MOCK_TIMEOUT });
+      await tap(page.getByTestId('policy-save'));
+      await page.getByTestId('policy-saved').waitFor({ timeout: MOCK_TIMEOUT });
+      const saved = await page.evaluate(() => {
+        const p = window.__townhallMock.world.policy;
+        return { days: p.answer_working_days, added: p.calendar.find((y) => y.year === 2026).decisions.some((d) => d.changes.some((c) => c.date === '2026-12-31' && c.kind === 'day_off')) };
+      });
+      assert.deepEqual(saved, { days: 10, added: true });
+      await page.screenshot({ path: shotPath(SIZES.desktop.name, 'settings-policy-saved'), fullPage: true });
+      await assertNoProblems(a, 'policy saved');
+    } finally {
+      await a.close();
+    }
+  });
+
+  test('reports: a period and a dialogue give the mock’s totals; export shows the path; print view prints', async () => {
+    const s = await session(SIZES.desktop);
+    const { page } = s;
+    try {
+      await loadApp(page, 'secretariat');
+      await go(page, '#/reports', '[data-testid="report-totals"]');
+      // The whole year.
+      await page.getByTestId('report-period-kind').selectOption('year');
+      const year = Number(await page.getByTestId('report-year').inputValue());
+      const expectYear = await page.evaluate((y) => window.__townhallMock.handle('report_get', { scope: { dialogue: null, period: { kind: 'year', year: y, index: 1 } } }), year);
+      await page.waitForFunction((label) => document.querySelector('[data-testid="report"]')?.dataset.scope === label, expectYear.scope_label, { timeout: MOCK_TIMEOUT });
+      assert.equal(expectYear.scope_label, `Năm ${year}`);
+      assert.equal(digits(await page.getByTestId('report-total-questions').textContent()), expectYear.totals.questions);
+      assert.equal(digits(await page.getByTestId('report-total-on-site').textContent()), expectYear.totals.answered_on_site);
+      assert.equal(digits(await page.getByTestId('report-total-in-writing').textContent()), expectYear.totals.answered_in_writing);
+      assert.equal(digits(await page.getByTestId('report-total-overdue').textContent()), expectYear.totals.overdue);
+      assert.equal(digits(await page.getByTestId('report-total-merged').textContent()), expectYear.totals.merged);
+      const listed = await page.evaluate(() => window.__townhallMock.world.questions.filter((q) => q.status !== 'merged').length);
+      assert.equal(expectYear.totals.questions, listed, 'this year holds every seeded question');
+      // One dialogue.
+      await page.getByTestId('report-mode-dialogue').check();
+      const { dialogue } = await mockIds(page);
+      await page.getByTestId('report-dialogue').selectOption(dialogue);
+      const expectDialogue = await page.evaluate((d) => window.__townhallMock.handle('report_get', { scope: { dialogue: d, period: null } }), dialogue);
+      await page.waitForFunction((label) => document.querySelector('[data-testid="report"]')?.dataset.scope === label, expectDialogue.scope_label, { timeout: MOCK_TIMEOUT });
+      assert.equal(digits(await page.getByTestId('report-total-questions').textContent()), expectDialogue.totals.questions);
+      assert.equal(await page.locator('[data-testid="report-question-row"]').count(), Math.min(50, expectDialogue.totals.questions));
+      await page.screenshot({ path: shotPath(SIZES.desktop.name, 'reports-dialogue') });
+      // Export: the options, the path and the size; remembered for next time.
+      await page.getByTestId('export-issuing_body').fill('Ủy ban nhân dân tỉnh Lâm Đồng');
+      await page.getByTestId('export-place').fill('Lâm Đồng');
+      await page.getByTestId('export-signer_title').fill('Phó Chủ tịch');
+      await page.getByTestId('export-signer_name').fill('Nguyễn Văn Bình');
+      assert.equal(await page.getByTestId('export-personal').isChecked(), false, 'personal data is off by default');
+      await tap(page.getByTestId('export-docx'));
+      await page.getByTestId('export-path').waitFor({ timeout: MOCK_TIMEOUT });
+      assert.match((await page.getByTestId('export-path').textContent()) ?? '', /Townhall\/bao-cao-doi-thoai-.*\.docx$/);
+      assert.match((await page.getByTestId('export-size').textContent()) ?? '', /KB/);
+      assert.equal(await page.locator('[data-testid="export-record"]').count(), 1);
+      const call = await page.evaluate(() => window.__townhallMock.calls.filter(([c]) => c === 'report_export').at(-1)[1]);
+      assert.equal(call.options.include_personal_data, false);
+      assert.equal(call.options.signer.name, 'Nguyễn Văn Bình');
+      assert.match(await page.evaluate(() => localStorage.getItem('townhall-export-options')), /Lâm Đồng/);
+      await page.screenshot({ path: shotPath(SIZES.desktop.name, 'reports-exported') });
+      // The print view, in print media: no app chrome, the national heading, Times New Roman.
+      await page.evaluate(() => {
+        window.__printed = 0;
+        window.print = () => (window.__printed += 1);
+      });
+      await tap(page.getByTestId('report-print'));
+      await page.waitForFunction(() => window.__printed === 1, null, { timeout: MOCK_TIMEOUT });
+      await page.emulateMedia({ media: 'print' });
+      const printed = await page.evaluate(() => ({
+        bar: getComputedStyle(document.querySelector('header.bar')).display,
+        buttons: [...document.querySelectorAll('button')].filter((b) => b.checkVisibility()).length,
+        heading: document.querySelector('[data-testid="report-doc-head"]')?.innerText ?? '',
+        font: getComputedStyle(document.querySelector('[data-testid="report"]')).fontFamily,
+        border: getComputedStyle(document.querySelector('.rt td')).borderTopStyle,
+      }));
+      assert.equal(printed.bar, 'none', 'no app chrome in print');
+      assert.equal(printed.buttons, 0, 'no buttons in print');
+      assert.match(printed.heading, /CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM/);
+      assert.match(printed.heading, /Độc lập - Tự do - Hạnh phúc/);
+      assert.match(printed.heading, /ỦY BAN NHÂN DÂN TỈNH LÂM ĐỒNG/);
+      assert.match(printed.heading, /BÁO CÁO/);
+      assert.match(printed.font, /Times New Roman/);
+      assert.equal(printed.border, 'solid');
+      await page.screenshot({ path: shotPath(SIZES.desktop.name, 'reports-print-media'), fullPage: true });
+      const pdf = await page.pdf({ format: 'A4', printBackground: false });
+      assert.ok(pdf.length > 10_000, 'a PDF is written');
+      writeFileSync(path.join(SHOTS, 'report.pdf'), pdf);
+      await page.emulateMedia({ media: 'screen' });
+      await assertNoProblems(s, 'reports');
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('an agency and an admin: no personal data choice; the agency follows up only its own', async () => {
+    const s = await session(SIZES.tablet);
+    const { page } = s;
+    try {
+      await loadApp(page, 'admin');
+      await go(page, '#/reports', '[data-testid="report-totals"]');
+      assert.equal(await page.getByTestId('export-personal').count(), 0);
+      assert.equal(await page.getByTestId('followup-badge').count(), 0, 'an administrator follows nothing up');
+      await assertNoProblems(s, 'admin reports');
+    } finally {
+      await s.close();
+    }
+    const a = await session(SIZES.tablet);
+    try {
+      await loadApp(a.page, 'agency');
+      await go(a.page, '#/followup', '[data-testid="followup-counts"]');
+      const own = await a.page.evaluate(() => {
+        const mock = window.__townhallMock;
+        const agency = mock.identity.agency;
+        return mock.followUp().questions.every((q) => q.agency === agency);
+      });
+      assert.ok(own);
+      assert.equal(await a.page.getByTestId('followup-escalated-count').count(), 0, 'the agency sees the overdue count only');
+      await assertNoProblems(a, 'agency follow-up');
+    } finally {
+      await a.close();
+    }
+  });
+
+  test('XSS payloads render as text on the follow-up and reports screens', async () => {
+    const s = await session(SIZES.tablet);
+    const { page } = s;
+    try {
+      await loadApp(page, 'xss');
+      for (const [hash, key] of [
+        ['#/followup', '[data-testid="followup-row"]'],
+        ['#/reports', '[data-testid="report-question-row"]'],
+        ['#/dashboard', '[data-testid="dashboard-escalated"]'],
+      ]) {
+        await go(page, hash, key);
+        await settle(page);
+        const found = await page.evaluate(() => {
+          const text = document.body.textContent ?? '';
+          return {
+            literal: text.includes('<img src=x onerror=') || text.includes('<script>'),
+            injected: [...document.querySelectorAll('img[src="x"], svg[onload], iframe, object, embed, b, script:not([src])')].length,
+            handlers: [...document.querySelectorAll('*')].some((el) => [...el.attributes].some((a) => a.name.startsWith('on'))),
+            xss: window.__xss ?? null,
+          };
+        });
+        assert.ok(found.literal, `${hash}: payloads shown as text`);
+        assert.equal(found.injected, 0, `${hash}: no injected elements`);
+        assert.equal(found.handlers, false, `${hash}: no inline handlers`);
+        assert.equal(found.xss, null, `${hash}: nothing ran`);
+        await page.screenshot({ path: shotPath(SIZES.tablet.name, `xss-${hash.slice(2)}`) });
+      }
+      // The print view too.
+      await go(page, '#/reports', '[data-testid="report-print-view"]');
+      await tap(page.getByTestId('report-print-view'));
+      await page.getByTestId('report-doc-head').waitFor({ timeout: MOCK_TIMEOUT });
+      assert.equal(await page.evaluate(() => window.__xss ?? null), null);
+      assert.deepEqual(s.dialogs, []);
+      await assertNoProblems(s, 'xss follow-up and reports');
     } finally {
       await s.close();
     }

@@ -8,4 +8,8 @@ export type AppSettings = {
 /**
  * The language of the interface.
  */
-language: Language, };
+language: Language, 
+/**
+ * Whether to show system notifications for deadlines coming up or passed.
+ */
+reminders: boolean, };

@@ -9,7 +9,9 @@ import type { DeviceId } from "./DeviceId";
 import type { DialogueDetails } from "./DialogueDetails";
 import type { DialogueId } from "./DialogueId";
 import type { DialogueStatus } from "./DialogueStatus";
+import type { DialogueTask } from "./DialogueTask";
 import type { DisplayNumber } from "./DisplayNumber";
+import type { FollowUpPolicy } from "./FollowUpPolicy";
 import type { Hlc } from "./Hlc";
 import type { Locality } from "./Locality";
 import type { MutationId } from "./MutationId";
@@ -207,4 +209,12 @@ question: QuestionId,
 /**
  * Its status on the server.
  */
-status: QuestionStatus, } } | { "kind": "upsert_topic", "fields": Topic } | { "kind": "upsert_agency", "fields": Agency } | { "kind": "upsert_locality", "fields": Locality });
+status: QuestionStatus, } } | { "kind": "upsert_topic", "fields": Topic } | { "kind": "upsert_agency", "fields": Agency } | { "kind": "upsert_locality", "fields": Locality } | { "kind": "upsert_dialogue_task", "fields": DialogueTask } | { "kind": "link_repeat", "fields": { 
+/**
+ * The later question.
+ */
+question: QuestionId, 
+/**
+ * The earlier one.
+ */
+earlier: QuestionId | null, } } | { "kind": "set_policy", "fields": FollowUpPolicy });

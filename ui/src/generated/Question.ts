@@ -46,4 +46,8 @@ status: QuestionStatus,
 /**
  * The question this duplicate was merged into.
  */
-merged_into: QuestionId | null, };
+merged_into: QuestionId | null, 
+/**
+ * The same matter raised at an earlier dialogue, as a person confirmed.
+ */
+repeat_of: QuestionId | null, };

@@ -4,6 +4,7 @@ import type { AssignmentView } from "./AssignmentView";
 import type { HistoryEntry } from "./HistoryEntry";
 import type { QuestionRow } from "./QuestionRow";
 import type { QuestionStatus } from "./QuestionStatus";
+import type { Round } from "./Round";
 import type { StatusEvent } from "./StatusEvent";
 
 /**
@@ -33,4 +34,13 @@ history: Array<HistoryEntry>,
 /**
  * The statuses this device's role may move it to now.
  */
-next_statuses: Array<QuestionStatus>, };
+next_statuses: Array<QuestionStatus>, 
+/**
+ * Its rounds of follow-up: one per assignment, a new one each time it is reopened.
+ */
+rounds: Array<Round>, 
+/**
+ * Every raising of the same matter at a dialogue, oldest first, itself included; empty
+ * when it is not linked to another.
+ */
+repeats: Array<QuestionRow>, };

@@ -34,6 +34,11 @@ agency: AgencyId | null,
  */
 overdue: boolean, 
 /**
+ * Only overdue questions escalated to the leaders: overdue by at least the policy's
+ * escalation delay in working days.
+ */
+escalated: boolean, 
+/**
  * Include duplicates merged into other questions (hidden by default).
  */
 include_merged: boolean, };

@@ -7,6 +7,7 @@ import type { QuestionId } from "./QuestionId";
 import type { QuestionKind } from "./QuestionKind";
 import type { QuestionSource } from "./QuestionSource";
 import type { QuestionStatus } from "./QuestionStatus";
+import type { Standing } from "./Standing";
 import type { TopicId } from "./TopicId";
 
 /**
@@ -81,6 +82,18 @@ due_on: string | null,
  * Assigned, past its due date and not answered.
  */
 overdue: boolean, 
+/**
+ * Where it stands against its due date in working days, when it has one.
+ */
+standing: Standing | null, 
+/**
+ * Working days since it was captured.
+ */
+age_working_days: number, 
+/**
+ * The same matter raised at an earlier dialogue.
+ */
+repeat_of: QuestionId | null, 
 /**
  * Edits made without seeing each other wait for review.
  */

@@ -20,6 +20,18 @@ import type {
   DeviceInfo,
   DialogueId,
   DialogueInput,
+  DialoguePlan,
+  DialogueTaskId,
+  ExportDone,
+  ExportOptions,
+  ExportRecord,
+  FollowUp,
+  FollowUpPolicy,
+  Reminder,
+  Report,
+  ReportQuestionPage,
+  ReportScope,
+  TaskInput,
   DialogueStatus,
   DialogueSummary,
   FieldProblem,
@@ -188,6 +200,47 @@ export const syncRetryRejected = (seq: number) => call<null>('sync_retry_rejecte
 
 export const syncDismissRejected = (seq: number) => call<null>('sync_dismiss_rejected', { seq });
 
+// ---- follow-up ----
+
+export const followupPolicyGet = () => call<FollowUpPolicy>('followup_policy_get');
+
+export const followupPolicySet = (policy: FollowUpPolicy) => call<null>('followup_policy_set', { policy });
+
+export const followupDefaultDueDate = () => call<string>('followup_default_due_date');
+
+export const followupSummary = () => call<FollowUp>('followup_summary');
+
+export const followupDialoguePlan = (dialogue: DialogueId) => call<DialoguePlan>('followup_dialogue_plan', { dialogue });
+
+export const followupChecklistAddStandard = (dialogue: DialogueId) =>
+  call<DialogueTaskId[]>('followup_checklist_add_standard', { dialogue });
+
+export const followupTaskAdd = (dialogue: DialogueId, input: TaskInput) =>
+  call<DialogueTaskId>('followup_task_add', { dialogue, input });
+
+export const followupTaskEdit = (id: DialogueTaskId, input: TaskInput) => call<null>('followup_task_edit', { id, input });
+
+export const questionReopen = (question: QuestionId, note: string, input: AssignmentInput) =>
+  call<AssignmentId>('question_reopen', { question, note, input });
+
+export const questionRepeatCandidates = (id: QuestionId, limit: number) =>
+  call<SearchHit[]>('question_repeat_candidates', { id, limit });
+
+export const questionLinkRepeat = (question: QuestionId, earlier: QuestionId | null) =>
+  call<null>('question_link_repeat', { question, earlier });
+
+// ---- reports ----
+
+export const reportGet = (scope: ReportScope) => call<Report>('report_get', { scope });
+
+export const reportQuestions = (scope: ReportScope, includePersonalData: boolean, page: Page) =>
+  call<ReportQuestionPage>('report_questions', { scope, includePersonalData, page });
+
+export const reportExport = (scope: ReportScope, options: ExportOptions) =>
+  call<ExportDone>('report_export', { scope, options });
+
+export const reportExports = () => call<ExportRecord[]>('report_exports');
+
 /** Every command name, for the mock backend's completeness test. */
 export const COMMANDS = [
   'device_info',
@@ -220,6 +273,21 @@ export const COMMANDS = [
   'sync_rejected',
   'sync_retry_rejected',
   'sync_dismiss_rejected',
+  'followup_policy_get',
+  'followup_policy_set',
+  'followup_default_due_date',
+  'followup_summary',
+  'followup_dialogue_plan',
+  'followup_checklist_add_standard',
+  'followup_task_add',
+  'followup_task_edit',
+  'question_reopen',
+  'question_repeat_candidates',
+  'question_link_repeat',
+  'report_get',
+  'report_questions',
+  'report_export',
+  'report_exports',
 ] as const;
 
 export type CommandName = (typeof COMMANDS)[number];
@@ -234,4 +302,9 @@ export function onSyncBadge(cb: (badge: SyncBadge) => void): Promise<UnlistenFn>
 /** Calls `cb` after each sync that applied changes from the server. */
 export function onDataChanged(cb: (change: DataChanged) => void): Promise<UnlistenFn> {
   return listen<DataChanged>('data-changed', (event) => cb(event.payload));
+}
+
+/** Calls `cb` with every deadline reminder the app raises (once a day per question or task). */
+export function onReminder(cb: (reminder: Reminder) => void): Promise<UnlistenFn> {
+  return listen<Reminder>('reminder', (event) => cb(event.payload));
 }

@@ -12,8 +12,10 @@ import * as dialogues from './messages/dialogues';
 import * as domain from './messages/domain';
 import * as enrol from './messages/enrol';
 import * as errors from './messages/errors';
+import * as followup from './messages/followup';
 import * as question from './messages/question';
 import * as questions from './messages/questions';
+import * as reports from './messages/reports';
 import * as review from './messages/review';
 import * as settings from './messages/settings';
 import * as sync from './messages/sync';
@@ -43,6 +45,8 @@ export const AREAS = {
   review,
   dialogues,
   agency,
+  followup,
+  reports,
 } as const;
 
 const vi = {
@@ -58,6 +62,8 @@ const vi = {
   ...review.vi,
   ...dialogues.vi,
   ...agency.vi,
+  ...followup.vi,
+  ...reports.vi,
 };
 
 export type MessageKey = keyof typeof vi & string;
@@ -75,6 +81,8 @@ const en: Record<MessageKey, string> = {
   ...review.en,
   ...dialogues.en,
   ...agency.en,
+  ...followup.en,
+  ...reports.en,
 };
 
 const CATALOGUES: Record<Language, Record<string, string>> = { vi, en };

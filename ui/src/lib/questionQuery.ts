@@ -24,6 +24,7 @@ export function parseListQuery(query: Record<string, string>): ListQuery {
       kind,
       agency: query.agency || null,
       overdue: query.overdue === '1' || query.overdue === 'true',
+      escalated: query.escalated === '1' || query.escalated === 'true',
       include_merged: query.merged === '1',
     },
     sort,
@@ -39,6 +40,7 @@ export function listQueryParams(l: ListQuery): Record<string, string | boolean |
     kind: l.filter.kind,
     agency: l.filter.agency,
     overdue: l.filter.overdue,
+    escalated: l.filter.escalated,
     merged: l.filter.include_merged,
     sort: l.sort === 'newest' ? null : l.sort,
     q: l.q || null,
@@ -47,5 +49,5 @@ export function listQueryParams(l: ListQuery): Record<string, string | boolean |
 
 /** Whether any filter narrows the list. */
 export function isFiltered(f: QuestionFilter): boolean {
-  return f.dialogue !== null || f.statuses.length > 0 || f.topic !== null || f.kind !== null || f.agency !== null || f.overdue;
+  return f.dialogue !== null || f.statuses.length > 0 || f.topic !== null || f.kind !== null || f.agency !== null || f.overdue || f.escalated;
 }

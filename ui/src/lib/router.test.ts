@@ -50,9 +50,14 @@ describe('parseHash', () => {
 describe('roles', () => {
   it('shows each role only its sections, plus sync and settings', () => {
     expect(navFor('recorder')).toEqual(['dialogues', 'capture', 'questions', 'sync', 'settings']);
-    expect(navFor('secretariat')).toEqual(['dialogues', 'capture', 'questions', 'review', 'dashboard', 'sync', 'settings']);
-    expect(navFor('leader')).toEqual(['dialogues', 'questions', 'review', 'dashboard', 'sync', 'settings']);
-    expect(navFor('agency')).toEqual(['work', 'questions', 'sync', 'settings']);
+    expect(navFor('secretariat')).toEqual(['dialogues', 'capture', 'questions', 'review', 'dashboard', 'followup', 'reports', 'sync', 'settings']);
+    expect(navFor('leader')).toEqual(['dialogues', 'questions', 'review', 'dashboard', 'followup', 'reports', 'sync', 'settings']);
+    expect(navFor('agency')).toEqual(['work', 'followup', 'questions', 'sync', 'settings']);
+    expect(navFor('admin')).toEqual(['dialogues', 'questions', 'reports', 'sync', 'settings']);
+    expect(allowed('reports', 'recorder')).toBe(false);
+    expect(allowed('followup', 'admin')).toBe(false);
+    expect(parseHash('#/followup').name).toBe('followup');
+    expect(parseHash('#/reports').name).toBe('reports');
   });
 
   it('guards routes by role', () => {

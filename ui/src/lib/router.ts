@@ -18,6 +18,8 @@ export type RouteName =
   | 'review'
   | 'dashboard'
   | 'work'
+  | 'followup'
+  | 'reports'
   | 'sync'
   | 'settings'
   | 'not_found';
@@ -43,6 +45,8 @@ const PATTERNS: [RouteName, string[]][] = [
   ['review', ['review']],
   ['dashboard', ['dashboard']],
   ['work', ['work']],
+  ['followup', ['followup']],
+  ['reports', ['reports']],
   ['sync', ['sync']],
   ['settings', ['settings']],
 ];
@@ -105,6 +109,8 @@ export const paths = {
   review: () => '#/review',
   dashboard: () => '#/dashboard',
   work: () => '#/work',
+  followup: () => '#/followup',
+  reports: () => '#/reports',
   sync: () => '#/sync',
   settings: () => '#/settings',
 };
@@ -117,18 +123,24 @@ export const NAV_ROUTES = [
   'review',
   'dashboard',
   'work',
+  'followup',
+  'reports',
   'sync',
   'settings',
 ] as const;
 export type NavRoute = (typeof NAV_ROUTES)[number];
 
-/** The sections each role may use. Leaders do not capture (permissions.rs: CaptureQuestion). */
+/**
+ * The sections each role may use. Leaders do not capture (permissions.rs: CaptureQuestion);
+ * recorders and administrators follow nothing up (`Replica::follow_up`); reports are for those
+ * who compile and read them.
+ */
 const ROLE_ROUTES: Record<Role, NavRoute[]> = {
   recorder: ['dialogues', 'capture', 'questions'],
-  secretariat: ['dialogues', 'capture', 'questions', 'review', 'dashboard'],
-  leader: ['dialogues', 'questions', 'review', 'dashboard'],
-  agency: ['work', 'questions'],
-  admin: ['dialogues', 'questions'],
+  secretariat: ['dialogues', 'capture', 'questions', 'review', 'dashboard', 'followup', 'reports'],
+  leader: ['dialogues', 'questions', 'review', 'dashboard', 'followup', 'reports'],
+  agency: ['work', 'followup', 'questions'],
+  admin: ['dialogues', 'questions', 'reports'],
 };
 
 /** The navigation sections for `role`, including sync and settings, which everyone has. */

@@ -9,7 +9,15 @@
 
 import type {
   AnswerMode,
+  CoordinatingBody,
+  DayKind,
   DialogueStatus,
+  ExportFormat,
+  Holiday,
+  MilestoneKind,
+  PeriodKind,
+  TaskKind,
+  TaskState,
   Language,
   Level,
   QuestionKind,
@@ -20,8 +28,47 @@ import type {
 } from '../generated';
 
 export type {
+  Adjustment,
   Agency,
   AgencyId,
+  AgencyScorecard,
+  CoordinatingBody,
+  DayKind,
+  Decision,
+  DialoguePlan,
+  DialogueTask,
+  DialogueTaskId,
+  ExportDone,
+  ExportFormat,
+  ExportOptions,
+  ExportRecord,
+  ExportSummary,
+  FollowUp,
+  FollowUpPolicy,
+  Holiday,
+  KindCount,
+  Milestone,
+  MilestoneKind,
+  NamedCount,
+  Period,
+  PeriodKind,
+  Reminder,
+  Report,
+  ReportAnswer,
+  ReportAssignment,
+  ReportDialogue,
+  ReportQuestion,
+  ReportQuestionPage,
+  ReportScope,
+  ReportTotals,
+  Round,
+  Signer,
+  Standing,
+  TaskInput,
+  TaskKind,
+  TaskState,
+  TaskView,
+  YearAdjustments,
   Answer,
   AnswerBody,
   AnswerId,
@@ -139,3 +186,18 @@ export const ROLES = values<Role>()(['recorder', 'secretariat', 'leader', 'agenc
 export const ANSWER_MODES = values<AnswerMode>()(['on_site', 'written']);
 export const LANGUAGES = values<Language>()(['vi', 'en']);
 export const QUESTION_SORTS = values<QuestionSort>()(['newest', 'oldest', 'number', 'due_date']);
+export const TASK_KINDS = values<TaskKind>()(['plan', 'notice', 'results', 'gather', 'materials', 'publicity', 'security', 'venue', 'other']);
+export const COORDINATING_BODIES = values<CoordinatingBody>()([
+  'party_office',
+  'fatherland_front',
+  'peoples_committee_office',
+  'mass_mobilization',
+  'police',
+  'host_locality',
+]);
+export const TASK_STATES = values<TaskState>()(['done', 'done_late', 'upcoming', 'due_soon', 'overdue']);
+export const MILESTONE_KINDS = values<MilestoneKind>()(['plan_issued', 'public_notice', 'held', 'results_published']);
+export const PERIOD_KINDS = values<PeriodKind>()(['month', 'quarter', 'half_year', 'nine_months', 'year']);
+export const EXPORT_FORMATS = values<ExportFormat>()(['docx', 'xlsx', 'csv']);
+export const DAY_KINDS = values<DayKind>()(['day_off', 'working_day']);
+export const HOLIDAYS = values<Holiday>()(['new_year', 'lunar_new_year', 'hung_kings', 'victory_day', 'labour_day', 'national_day']);

@@ -14,6 +14,7 @@
 //   - any other code must be 8 letters or digits                  → otherwise `bad_code`
 //   - the first letter picks the role: S secretariat, L leader, G agency, anything else recorder.
 
+import { ageOf, standingOf, WorkingCalendar } from '../followup/calendar';
 import { formatDisplayNumber, vietnamDay } from '../format';
 import type {
   Answer,
@@ -28,9 +29,14 @@ import type {
   CitizenInput,
   DeviceInfo,
   DialogueInput,
+  DialoguePlan,
   DialogueStatus,
   DialogueSummary,
+  ExportDone,
+  ExportOptions,
   FieldProblem,
+  FollowUp,
+  FollowUpPolicy,
   HistoryEntry,
   Locality,
   Page,
@@ -42,14 +48,21 @@ import type {
   QuestionSort,
   QuestionStatus,
   QuestionText,
+  Reminder,
+  Report,
+  ReportQuestionPage,
+  ReportScope,
   Role,
   SearchHit,
   StatusCount,
   SyncBadge,
+  TaskInput,
 } from '../types';
 import { QUESTION_STATUSES } from '../types';
 import { fold, queryTerms, snippet, splitWords } from './fold';
+import { checkPolicy, followUp, makesLoop, reminders, repeatChain, rounds, standardChecklist, taskViews, timeline, validateTask } from './followup';
 import { randomBytes, uuidV7 } from './ids';
+import { boundsOf, computeReport, reportQuestions } from './report';
 import { DEVICES, preloadXss, seedWorld, type MockDevice, type QuestionRecord, type World } from './seed';
 
 export const SCENARIOS = ['fresh', 'recorder', 'secretariat', 'leader', 'agency', 'admin', 'empty', 'error', 'xss', 'big', 'offline'] as const;
@@ -87,7 +100,9 @@ const fail = (code: string, message: string, problems?: FieldProblem[]): never =
 export interface MockOptions {
   now?: () => Date;
   /** Called for each event the backend emits. */
-  emit?: (event: 'sync-badge' | 'data-changed', payload: unknown) => void;
+  emit?: (event: 'sync-badge' | 'data-changed' | 'reminder', payload: unknown) => void;
+  /** Milliseconds after start before the secretariat scenario raises its reminders (negative: never). */
+  reminderAfterMs?: number;
   /** Milliseconds between the steps of a simulated sync (0 runs it at once). */
   syncStepMs?: number;
 }
@@ -135,7 +150,10 @@ export class MockBackend {
   readonly scenario: Scenario;
   world: World;
   identity: (MockDevice & { agency: string | null }) | null;
-  settings: AppSettings = { language: 'vi' };
+  settings: AppSettings = { language: 'vi', reminders: true };
+  /** Reminder keys already raised today, as `take_reminders` remembers them. */
+  private reminded: { day: string; keys: Set<string> } = { day: '', keys: new Set() };
+  private calendarFor: { policy: FollowUpPolicy['calendar']; calendar: WorkingCalendar } | null = null;
   serverUrl: string | null = null;
   deviceName: string | null = null;
   draft: string | null = null;
@@ -176,6 +194,9 @@ export class MockBackend {
     if (scenario === 'error') this.lastError = 'offline: error sending request: connection refused';
     // Refused changes belong to the devices that write: a recorder's tablet, the secretariat.
     if (!['recorder', 'offline', 'secretariat', 'xss', 'big'].includes(scenario)) this.world.rejected = [];
+    // The secretariat's day starts with what is overdue: the first check after start raises it.
+    const after = options.reminderAfterMs ?? 600;
+    if (scenario === 'secretariat' && after >= 0) schedule(() => this.raiseReminders(), after);
   }
 
   private identityFor(device: MockDevice) {
@@ -201,7 +222,7 @@ export class MockBackend {
       case 'settings_set': {
         const s = args.settings as AppSettings | undefined;
         if (!s || (s.language !== 'vi' && s.language !== 'en')) fail('invalid', 'language: must be vi or en', [{ field: 'language', code: 'invalid', message: 'must be vi or en' }]);
-        this.settings = { language: s!.language };
+        this.settings = { language: s!.language, reminders: s!.reminders !== false };
         return { ...this.settings };
       }
       case 'reference_topics':
@@ -262,6 +283,38 @@ export class MockBackend {
         return this.retryRejected(num(args.seq, -1));
       case 'sync_dismiss_rejected':
         return this.dismissRejected(num(args.seq, -1));
+      case 'followup_policy_get':
+        return structuredClone(this.world.policy);
+      case 'followup_policy_set':
+        return this.policySet(args.policy as FollowUpPolicy);
+      case 'followup_default_due_date':
+        this.requireEnrolled();
+        return this.calendar().addWorkingDays(this.today(), this.world.policy.answer_working_days);
+      case 'followup_summary':
+        return this.followUp();
+      case 'followup_dialogue_plan':
+        return this.dialoguePlan(str(args.dialogue));
+      case 'followup_checklist_add_standard':
+        return this.addStandardChecklist(str(args.dialogue));
+      case 'followup_task_add':
+        return this.taskAdd(str(args.dialogue), args.input as TaskInput);
+      case 'followup_task_edit':
+        return this.taskEdit(str(args.id), args.input as TaskInput);
+      case 'question_reopen':
+        return this.reopen(str(args.question), str(args.note), args.input as AssignmentInput);
+      case 'question_repeat_candidates':
+        return this.repeatCandidates(str(args.id), num(args.limit, 5));
+      case 'question_link_repeat':
+        return this.linkRepeat(str(args.question), (args.earlier as string | null) ?? null);
+      case 'report_get':
+        return this.report(args.scope as ReportScope);
+      case 'report_questions':
+        return this.reportQuestions(args.scope as ReportScope, args.includePersonalData === true, args.page as Page);
+      case 'report_export':
+        return this.reportExport(args.scope as ReportScope, args.options as ExportOptions);
+      case 'report_exports':
+        this.requireEnrolled();
+        return structuredClone(this.world.exports);
       default:
         return fail('internal', `unknown command ${command}`);
     }
@@ -420,6 +473,7 @@ export class MockBackend {
       captured_at: now,
       status: 'received',
       merged_into: null,
+      repeat_of: null,
       conflict: false,
     };
     this.world.questions.push(q);
@@ -519,6 +573,7 @@ export class MockBackend {
     if (f.kind && q.text.kind !== f.kind) return false;
     if (f.agency && this.currentAssignment(q.id)?.terms.agency !== f.agency) return false;
     if (f.overdue && !this.isOverdue(q, today)) return false;
+    if (f.escalated && !this.isEscalated(q, today)) return false;
     const askedForMerged = withStatus && f.statuses.includes('merged');
     if (!f.include_merged && !askedForMerged && q.status === 'merged') return false;
     if (withStatus && f.statuses.length > 0 && !f.statuses.includes(q.status)) return false;
@@ -601,6 +656,15 @@ export class MockBackend {
       status_events: this.world.statusEvents.filter((e) => e.question === id).sort((a, b) => a.at.localeCompare(b.at)),
       history: this.world.history.filter((h) => related.has(h.record_id)),
       next_statuses: nextStatuses(q.status, me.role),
+      rounds: rounds(
+        assignments,
+        this.world.statusEvents.filter((e) => e.question === id && e.to === 'reopened').map((e) => ({ at: e.at, note: e.note })),
+        answers.filter((a) => a.body.mode === 'written').map((a) => a.recorded_at),
+        (at) => vietnamDay(at),
+      ),
+      repeats: repeatChain(this.world, id)
+        .filter((r) => this.visibleQuestions().includes(r))
+        .map((r) => this.row(r, this.today())),
     });
   }
 
@@ -839,6 +903,7 @@ export class MockBackend {
       this.lastSuccessAt = this.now().toISOString();
       this.emitBadge();
       this.emitEvent('data-changed', { received: 2 });
+      this.raiseReminders();
     };
     schedule(tick, this.syncStepMs);
   }
@@ -862,6 +927,250 @@ export class MockBackend {
 
   emitBadge(): void {
     this.emitEvent('sync-badge', this.badge());
+  }
+
+  // ---- follow-up ----
+
+  /** The working-day calendar of the current policy. */
+  calendar(): WorkingCalendar {
+    if (this.calendarFor?.policy !== this.world.policy.calendar) {
+      this.calendarFor = { policy: this.world.policy.calendar, calendar: new WorkingCalendar(this.world.policy.calendar) };
+    }
+    return this.calendarFor.calendar;
+  }
+
+  private isEscalated(q: QuestionRecord, today: string): boolean {
+    const due = this.currentAssignment(q.id)?.terms.due_on;
+    if (q.status !== 'assigned' || due === undefined) return false;
+    return standingOf(this.calendar(), this.world.policy, due, today, false).escalated;
+  }
+
+  private policySet(policy: FollowUpPolicy): null {
+    const me = this.requireEnrolled();
+    const problems = checkPolicy(policy);
+    if (problems.length) fail('invalid', problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
+    if (me.role !== 'admin') fail('forbidden', `a ${me.role} may not set deadlines, escalation and official days off`);
+    this.world.policy = structuredClone(policy);
+    this.wrote();
+    return null;
+  }
+
+  followUp(): FollowUp {
+    const me = this.requireEnrolled();
+    const today = this.today();
+    return followUp(
+      this.world,
+      me.role,
+      me.agency,
+      this.world.policy,
+      this.calendar(),
+      today,
+      (q) => this.row(q, today),
+      (q) => this.currentAssignment(q.id)?.terms.due_on ?? null,
+      (q) => this.currentAssignment(q.id)?.terms.agency ?? null,
+    );
+  }
+
+  /** `take_reminders`: what is newly due soon, overdue or escalated today, once a day each. */
+  takeReminders(): Reminder[] {
+    if (!this.identity || !this.settings.reminders) return [];
+    const today = this.today();
+    if (this.reminded.day !== today) this.reminded = { day: today, keys: new Set() };
+    const fresh = reminders(this.followUp(), this.settings.language).filter((r) => !this.reminded.keys.has(r.key));
+    for (const r of fresh) this.reminded.keys.add(r.key);
+    return fresh;
+  }
+
+  /** Emits each new reminder as the `reminder` event, as the sync task does. */
+  raiseReminders(): void {
+    try {
+      for (const r of this.takeReminders()) this.emitEvent('reminder', r);
+    } catch {
+      // A failing backend (the error scenario) has nothing to remind of.
+    }
+  }
+
+  private dialogue(id: string) {
+    return this.world.dialogues.find((d) => d.id === id) ?? fail('not_found', `no dialogue with id ${id} in this replica`);
+  }
+
+  private dialoguePlan(id: string): DialoguePlan {
+    this.requireEnrolled();
+    const d = this.dialogue(id);
+    const today = this.today();
+    const tasks = this.world.tasks.filter((t) => t.dialogue === id);
+    return {
+      dialogue: id,
+      milestones: timeline(vietnamDay(d.details.starts_at), d.details.plan_issued_on, d.status === 'concluded' || d.status === 'closed', tasks, today),
+      tasks: taskViews(tasks, today),
+    };
+  }
+
+  private requireEditDialogue(): void {
+    const me = this.requireEnrolled();
+    if (me.role !== 'secretariat') fail('forbidden', `a ${me.role} may not edit a dialogue`);
+  }
+
+  private addStandardChecklist(id: string): string[] {
+    const d = this.dialogue(id);
+    this.requireEditDialogue();
+    const present = new Set(this.world.tasks.filter((t) => t.dialogue === id).map((t) => t.kind));
+    const tasks = standardChecklist(id, vietnamDay(d.details.starts_at), () => this.newId()).filter((t) => !present.has(t.kind));
+    this.world.tasks.push(...tasks);
+    if (tasks.length) this.wrote(tasks.length);
+    return tasks.map((t) => t.id);
+  }
+
+  private taskAdd(dialogue: string, input: TaskInput): string {
+    this.requireEnrolled();
+    const checked = validateTask(input, this.today());
+    if ('problems' in checked) return fail('invalid', checked.problems.map((p) => `${p.field} ${p.message}`).join('; '), checked.problems);
+    this.dialogue(dialogue);
+    this.requireEditDialogue();
+    const id = this.newId();
+    this.world.tasks.push({ id, dialogue, ...checked.task });
+    this.wrote();
+    return id;
+  }
+
+  private taskEdit(id: string, input: TaskInput): null {
+    this.requireEnrolled();
+    const task = this.world.tasks.find((t) => t.id === id) ?? fail('not_found', `no task with id ${id} in this replica`);
+    const checked = validateTask(input, this.today());
+    if ('problems' in checked) return fail('invalid', checked.problems.map((p) => `${p.field} ${p.message}`).join('; '), checked.problems);
+    this.requireEditDialogue();
+    Object.assign(task, checked.task);
+    this.wrote();
+    return null;
+  }
+
+  private reopen(questionId: string, note: string, input: AssignmentInput): string {
+    const me = this.requireEnrolled();
+    const problems: FieldProblem[] = [];
+    const text = checkText(problems, 'note', note, { max: MAX_NOTE, required: true, multiline: true });
+    if (problems.length) fail('invalid', problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
+    const q = this.question(questionId);
+    this.checkTransition(q, 'reopened', me);
+    this.validateAssignment(input);
+    if (me.role !== 'secretariat' && me.role !== 'leader') fail('forbidden', `a ${me.role} may not assign a question`);
+    this.recordStatus(q, 'reopened', text);
+    const id = this.newId();
+    this.world.assignments.push({
+      id,
+      question: q.id,
+      terms: { agency: input.agency, due_on: input.due_on, instructions: input.instructions.trim() },
+      assigned_by: me.user,
+      // Just after the reopening, so the new round starts after its reason.
+      assigned_at: new Date(this.now().getTime() + 1).toISOString(),
+    });
+    this.recordStatus(q, 'assigned', '');
+    this.wrote(3);
+    return id;
+  }
+
+  private repeatCandidates(id: string, limit: number): SearchHit[] {
+    const q = this.question(id);
+    const today = this.today();
+    const words = new Set(splitWords(fold(q.text.content)).filter((w) => w.length >= 3));
+    const terms = [...words];
+    return this.visibleQuestions()
+      .filter((o) => o.id !== q.id && o.status !== 'merged' && o.dialogue !== q.dialogue && o.captured_at < q.captured_at)
+      .map((o) => {
+        const other = new Set(splitWords(fold(o.text.content)));
+        let shared = 0;
+        for (const w of words) if (other.has(w)) shared += 1;
+        return { o, score: shared / Math.max(words.size, 1) };
+      })
+      .filter((x) => x.score >= 0.3)
+      .sort((a, b) => b.score - a.score || b.o.captured_at.localeCompare(a.o.captured_at))
+      .slice(0, Math.max(0, Math.min(limit, 50)))
+      .map(({ o }) => ({ row: this.row(o, today), snippet: snippet(o.text.content, terms, 160) }));
+  }
+
+  private linkRepeat(questionId: string, earlier: string | null): null {
+    const me = this.requireEnrolled();
+    const q = this.question(questionId);
+    if (me.role !== 'secretariat' && me.role !== 'leader') fail('forbidden', `a ${me.role} may not merge duplicate questions`);
+    if (earlier !== null) {
+      this.question(earlier);
+      if (makesLoop(this.world, q.id, earlier)) fail('conflict', 'a question cannot repeat itself or a question that repeats it');
+    }
+    q.repeat_of = earlier;
+    this.wrote();
+    return null;
+  }
+
+  private scopeBounds(scope: ReportScope | undefined) {
+    const s: ReportScope = { dialogue: scope?.dialogue ?? null, period: scope?.period ?? null };
+    const bounds = boundsOf(s);
+    if ('field' in bounds) return fail('invalid', `${bounds.field} is out of range: ${bounds.message}`, [{ field: bounds.field, code: 'out_of_range', message: `is out of range: ${bounds.message}` }]);
+    if (s.dialogue) this.dialogue(s.dialogue);
+    return { scope: s, bounds };
+  }
+
+  private report(scope: ReportScope): Report {
+    this.requireEnrolled();
+    const { scope: s, bounds } = this.scopeBounds(scope);
+    return computeReport(this.world, this.visibleQuestions(), s, bounds, this.today(), this.calendar(), (at) => vietnamDay(at));
+  }
+
+  private authorizePersonalData(): void {
+    const me = this.requireEnrolled();
+    if (me.role !== 'secretariat' && me.role !== 'leader') fail('forbidden', `a ${me.role} may not export citizens' names and phones`);
+  }
+
+  private reportQuestions(scope: ReportScope, personal: boolean, page: Page): ReportQuestionPage {
+    this.requireEnrolled();
+    const { bounds } = this.scopeBounds(scope);
+    if (personal) this.authorizePersonalData();
+    const rows = reportQuestions(this.world, this.visibleQuestions(), bounds, this.today(), personal, (at) => vietnamDay(at));
+    const limit = Math.min(Math.max(0, page?.limit ?? 50), 500);
+    const offset = Math.max(0, page?.offset ?? 0);
+    return { rows: rows.slice(offset, offset + limit), total: rows.length };
+  }
+
+  private reportExport(scope: ReportScope, options: ExportOptions): ExportDone {
+    const me = this.requireEnrolled();
+    const problems: FieldProblem[] = [];
+    const line = (field: string, value: unknown, required: boolean) => checkText(problems, field, value ?? '', { max: MAX_LINE, required, multiline: false });
+    line('superior_body', options?.superior_body, false);
+    line('issuing_body', options?.issuing_body, true);
+    line('document_number', options?.document_number, false);
+    line('place', options?.place, true);
+    if (options?.signer) {
+      line('signer.authority', options.signer.authority, false);
+      line('signer.title', options.signer.title, true);
+      line('signer.name', options.signer.name, true);
+    }
+    if (problems.length) fail('invalid', problems.map((p) => `${p.field} ${p.message}`).join('; '), problems);
+    const { scope: s, bounds } = this.scopeBounds(scope);
+    if (options.include_personal_data) this.authorizePersonalData();
+    const report = computeReport(this.world, this.visibleQuestions(), s, bounds, this.today(), this.calendar(), (at) => vietnamDay(at));
+    const questions = report.totals.questions;
+    const now = this.now();
+    const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+    const scopePart = s.dialogue ? `doi-thoai-${s.dialogue.slice(0, 8)}` : s.period ? `${s.period.kind.replace('_', '')}-${s.period.year}-${s.period.index}` : 'tat-ca';
+    const fileName = `bao-cao-${scopePart}-${stamp}.${options.format}`;
+    const bytes = { docx: 9_800, xlsx: 7_400, csv: 300 }[options.format] + questions * ({ docx: 520, xlsx: 260, csv: 410 }[options.format] + (options.include_personal_data ? 60 : 0));
+    const id = this.newId();
+    this.world.exports.unshift({
+      id,
+      exported_at: now.toISOString(),
+      device: me.device,
+      user: me.user,
+      role: me.role,
+      dialogue: s.dialogue,
+      period: s.period,
+      scope_label: report.scope_label,
+      format: options.format,
+      personal_data: options.include_personal_data,
+      questions,
+      file_name: fileName,
+    });
+    return {
+      summary: { id, file_name: fileName, format: options.format, personal_data: options.include_personal_data, questions, bytes },
+      path: `/home/canbo/Tài liệu/Townhall/${fileName}`,
+    };
   }
 
   // ---- helpers ----
@@ -932,6 +1241,9 @@ export class MockBackend {
       agency_name: agency?.short_name ?? null,
       due_on: assignment?.terms.due_on ?? null,
       overdue: this.isOverdue(q, today),
+      standing: assignment ? standingOf(this.calendar(), this.world.policy, assignment.terms.due_on, today, q.status !== 'assigned') : null,
+      age_working_days: ageOf(this.calendar(), vietnamDay(q.captured_at), today),
+      repeat_of: q.repeat_of,
       conflict: q.conflict,
     });
   }
@@ -1035,6 +1347,7 @@ function normaliseFilter(filter: Partial<QuestionFilter> | undefined): QuestionF
     kind: filter?.kind ?? null,
     agency: filter?.agency ?? null,
     overdue: filter?.overdue ?? false,
+    escalated: filter?.escalated ?? false,
     include_merged: filter?.include_merged ?? false,
   };
 }

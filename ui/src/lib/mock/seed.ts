@@ -6,6 +6,7 @@
 // day give the same data.
 
 import { vietnamDay } from '../format';
+import { WorkingCalendar, shiftDays } from '../followup/calendar';
 import type {
   Agency,
   Answer,
@@ -14,6 +15,9 @@ import type {
   Citizen,
   Dialogue,
   DeviceId,
+  DialogueTask,
+  ExportRecord,
+  FollowUpPolicy,
   HistoryEntry,
   Locality,
   QuestionId,
@@ -27,7 +31,9 @@ import type {
   Topic,
   UserId,
 } from '../types';
+import { standardChecklist } from './followup';
 import { nameBytes, prng, randomBytes, SEED_MILLIS, seededAgencyId, seededTopicId, uuidV7 } from './ids';
+import { defaultPolicy } from './official';
 
 // ---- reference data (crates/domain/src/seed.rs) ----
 
@@ -236,6 +242,8 @@ export interface QuestionRecord {
   captured_at: string;
   status: QuestionStatus;
   merged_into: QuestionId | null;
+  /** The same matter raised at an earlier dialogue, as a person linked it. */
+  repeat_of: QuestionId | null;
   conflict: boolean;
 }
 
@@ -260,6 +268,12 @@ export interface World {
   rejected: RejectedMutation[];
   /** The next counter of each device letter. */
   counters: Record<string, number>;
+  /** The dialogues' preparation checklists. */
+  tasks: DialogueTask[];
+  /** The follow-up policy (the administrator's, or the default). */
+  policy: FollowUpPolicy;
+  /** Reports exported on this device. */
+  exports: ExportRecord[];
 }
 
 export interface SeedOptions {
@@ -307,8 +321,12 @@ export function seedWorld(options: SeedOptions): World {
     history: [],
     rejected: [],
     counters: {},
+    tasks: [],
+    policy: defaultPolicy(),
+    exports: [],
   };
   if (options.empty) return world;
+  const calendar = new WorkingCalendar(world.policy.calendar);
 
   const loc = (name: string) => localities.find((l) => l.name === name)?.id ?? localities[0]!.id;
   const dialogue = (
@@ -398,11 +416,13 @@ export function seedWorld(options: SeedOptions): World {
         captured_at: capturedAt,
         status,
         merged_into: mergedInto,
+        repeat_of: null,
         conflict: false,
       };
       world.questions.push(question);
       history(world, question, status, {
         now,
+        calendar,
         id,
         capturedMillis,
         days: part.days,
@@ -415,7 +435,108 @@ export function seedWorld(options: SeedOptions): World {
   }
   addConflicts(world, now);
   addRejected(world, now);
+  addRepeats(world);
+  addSecondRound(world, now, calendar);
+  addChecklists(world, now, id);
   return world;
+}
+
+/** The road petition raised at three dialogues in a row, linked as repeats, still not resolved. */
+export const REPEATED_PETITION =
+  'Đề nghị sửa chữa, nâng cấp tuyến đường liên thôn Đông Hải – Tây Sơn; mùa mưa đường ngập sâu, học sinh và bà con đi lại rất nguy hiểm.';
+
+function addRepeats(world: World): void {
+  const [, open, youth, business] = world.dialogues;
+  if (!open || !youth || !business) return;
+  const pick = (dialogue: string, statuses: QuestionStatus[]) =>
+    [...world.questions].reverse().find((q) => q.dialogue === dialogue && statuses.includes(q.status) && !q.conflict && q.merged_into === null && !world.questions.some((o) => o.merged_into === q.id));
+  const first = pick(business.id, ['answered', 'resolved']);
+  const second = pick(youth.id, ['answered']);
+  const third = pick(open.id, ['received']);
+  if (!first || !second || !third) return;
+  for (const [q, prefix] of [
+    [first, ''],
+    [second, 'Nhắc lại kiến nghị tại hội nghị trước: '],
+    [third, 'Lần thứ ba kiến nghị: '],
+  ] as const) {
+    q.text = { ...q.text, kind: 'petition', topic: world.topics.find((t) => t.name === 'Giao thông')?.id ?? q.text.topic, content: prefix + REPEATED_PETITION };
+  }
+  second.repeat_of = first.id;
+  third.repeat_of = second.id;
+}
+
+/**
+ * A petition answered late, reopened by the leader and assigned again: two rounds. The
+ * first `reopened` question of the youth dialogue gets its second assignment.
+ */
+function addSecondRound(world: World, now: Date, calendar: WorkingCalendar): void {
+  const youth = world.dialogues[2];
+  const q = world.questions.find((x) => x.dialogue === youth?.id && x.status === 'reopened');
+  if (!q) return;
+  const reopened = world.statusEvents.filter((e) => e.question === q.id && e.to === 'reopened').pop();
+  const first = world.assignments.find((a) => a.question === q.id);
+  if (!reopened || !first) return;
+  // The first round was answered after its due date.
+  first.terms = { ...first.terms, due_on: vietnamDay(new Date(Date.parse(first.assigned_at) + 5 * DAY)) };
+  const at = Date.parse(reopened.at) + 60_000;
+  const today = vietnamDay(now);
+  world.assignments.push({
+    id: uuidV7(at, nameBytes('round', q.id)),
+    question: q.id,
+    terms: { agency: first.terms.agency, due_on: calendar.addWorkingDays(today, 6), instructions: 'Trả lời lại, làm rõ thời gian hoàn thành và kinh phí thực hiện.' },
+    assigned_by: DEVICES.leader.user,
+    assigned_at: new Date(at).toISOString(),
+  });
+  world.statusEvents.push({
+    id: uuidV7(at + 1, nameBytes('round-event', q.id)),
+    question: q.id,
+    from: 'reopened',
+    to: 'assigned',
+    actor: DEVICES.leader.user,
+    role: 'leader',
+    note: '',
+    at: new Date(at + 1).toISOString(),
+  });
+  q.status = 'assigned';
+}
+
+/**
+ * The preparation checklists: the planned dialogue's, with the plan done, the notice overdue
+ * and the rest coming; the open dialogue's, all done but the results.
+ */
+function addChecklists(world: World, now: Date, id: (millis: number) => string): void {
+  const [planned, open] = world.dialogues;
+  const today = vietnamDay(now);
+  const fresh = () => id(now.getTime() - 50 * DAY);
+  if (planned) {
+    const heldOn = vietnamDay(planned.details.starts_at);
+    const tasks = standardChecklist(planned.id, heldOn, fresh);
+    for (const t of tasks) {
+      if (t.kind === 'plan') t.done_on = shiftDays(t.due_on, -1);
+      // The notice is due a week before; here it is made overdue, as a secretariat would meet it.
+      if (t.kind === 'notice') t.due_on = shiftDays(today, -2);
+      if (t.kind === 'gather') t.done_on = null;
+      if (t.done_on && t.done_on > today) t.done_on = today;
+    }
+    world.tasks.push(...tasks);
+  }
+  if (open) {
+    const heldOn = vietnamDay(open.details.starts_at);
+    const tasks = standardChecklist(open.id, heldOn, fresh);
+    for (const t of tasks) if (t.kind !== 'results') t.done_on = t.due_on < today ? t.due_on : today;
+    world.tasks.push(...tasks);
+  }
+}
+
+/** The day `n` working days before `date`, as `between(result, date) == n`. */
+function workingDaysBefore(calendar: WorkingCalendar, date: string, n: number): string {
+  let day = date;
+  let left = n;
+  while (left > 0) {
+    if (calendar.isWorkingDay(day)) left -= 1;
+    day = shiftDays(day, -1);
+  }
+  return day;
 }
 
 function variantOf(n: number): string {
@@ -425,6 +546,7 @@ function variantOf(n: number): string {
 
 interface HistoryContext {
   now: Date;
+  calendar: WorkingCalendar;
   id: (millis: number) => string;
   capturedMillis: number;
   days: number;
@@ -470,8 +592,14 @@ function history(world: World, q: QuestionRecord, status: QuestionStatus, c: His
   const assign = (overdue: boolean) => {
     step('needs_written_answer', DEVICES.secretariat, 'Cần cơ quan chuyên môn trả lời bằng văn bản.', 1);
     const assignedAt = time + DAY;
-    // Overdue: due before today. Otherwise due some weeks ahead.
-    const due = overdue ? dayOffset(now, -3 - (c.n % 9)) : dayOffset(now, 10 + (c.n % 20));
+    // Overdue ones alternate between escalated (7 working days late) and just late (2); of the
+    // others, one in three is due within the reminder window, the rest some weeks ahead.
+    const today = vietnamDay(now);
+    const due = overdue
+      ? workingDaysBefore(c.calendar, today, c.n % 4 === 0 ? 7 + (c.n % 3) : 2)
+      : c.n % 3 === 0
+        ? c.calendar.addWorkingDays(today, 1)
+        : dayOffset(now, 10 + (c.n % 20));
     world.assignments.push({
       id: id(assignedAt),
       question: q.id,
@@ -515,6 +643,8 @@ function history(world: World, q: QuestionRecord, status: QuestionStatus, c: His
       return;
     case 'answered':
       assign(false);
+      // Some agencies answer after the due date: 7 days given, answered after 12.
+      if (c.n % 4 === 1) lateTerms(world, q.id);
       written();
       return;
     case 'resolved':
@@ -523,6 +653,7 @@ function history(world: World, q: QuestionRecord, status: QuestionStatus, c: His
         step('resolved', DEVICES.secretariat, 'Công dân đồng ý với câu trả lời.', 2);
       } else {
         assign(false);
+        if (c.n % 4 === 1) lateTerms(world, q.id);
         written();
         step('resolved', DEVICES.leader, 'Đã giải quyết dứt điểm.', 3);
       }
@@ -536,6 +667,12 @@ function history(world: World, q: QuestionRecord, status: QuestionStatus, c: His
       step('merged', DEVICES.secretariat, 'Trùng nội dung, gộp vào ý kiến đầu tiên.');
       return;
   }
+}
+
+/** Gives a question's last assignment a due date a week after it was made. */
+function lateTerms(world: World, question: string): void {
+  const a = world.assignments.filter((x) => x.question === question).pop();
+  if (a) a.terms = { ...a.terms, due_on: vietnamDay(new Date(Date.parse(a.assigned_at) + 7 * DAY)) };
 }
 
 /** Edits made on two devices without seeing each other: kept in history, flagged for review. */
