@@ -21,6 +21,8 @@ pub(crate) const APP_PACKAGES: &[&str] = &[
     "webkit2gtk-driver",
     "chromium",
     "file",
+    // The follow-up end-to-end test opens the exported .docx with it.
+    "unzip",
 ];
 
 /// The port `cargo xtask run` serves on, out of the way of common development servers.
@@ -107,7 +109,9 @@ pub(crate) fn build_binaries(root: &Path, release: bool) -> Result<()> {
     cargo.run()
 }
 
-/// The end-to-end test of the real app in WebKitGTK through WebDriver.
+/// The end-to-end tests of the real app in WebKitGTK through WebDriver: the hall scenario
+/// (`app.test.mjs`) and follow-up with reports (`followup.test.mjs`), one after the other
+/// (each starts its own Xvfb, tauri-driver and server).
 pub(crate) fn webview_tests(root: &Path) -> Result<(TestCounts, bool)> {
     let e2e = root.join("tests").join("e2e");
     npm_ci(&e2e)?;
@@ -115,12 +119,15 @@ pub(crate) fn webview_tests(root: &Path) -> Result<(TestCounts, bool)> {
     Cmd::new("node")
         .args([
             "--test",
+            "--test-concurrency=1",
             "--test-reporter=spec",
             "--test-reporter-destination=stdout",
         ])
         .arg(e2e.join("app.test.mjs"))
+        .arg(e2e.join("followup.test.mjs"))
         .env("TOWNHALL_APP", debug.join("townhall-app"))
         .env("TOWNHALL_SERVER", debug.join("townhall-server"))
+        .env("TOWNHALL_DEMO", debug.join("townhall-demo"))
         .current_dir(root)
         .run_tests()
 }
