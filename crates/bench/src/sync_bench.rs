@@ -29,7 +29,9 @@ pub(crate) fn sync_throughput(counts: &[usize], pull_count: usize) -> Result<()>
             Role::Secretariat,
         )?;
         fill(&device, n)?;
+        let cpu_before = cpu_time();
         let pushed = push_all(&rt, &device)?;
+        let push_cpu = cpu_time().saturating_sub(cpu_before);
         let rate = n as f64 / pushed.as_secs_f64();
         println!(
             "{:<52} {:>12} {:>12}  10,000 < 1 s",
@@ -37,6 +39,7 @@ pub(crate) fn sync_throughput(counts: &[usize], pull_count: usize) -> Result<()>
             format!("{:.3} s", pushed.as_secs_f64()),
             format!("{rate:.0}/s"),
         );
+        print_cpu(push_cpu);
         println!(
             "{:<52} {:>12} {:>12}  ratio = floor / push",
             format!("  raw floor: {n} rows, one prepared transaction"),
@@ -53,10 +56,12 @@ pub(crate) fn sync_throughput(counts: &[usize], pull_count: usize) -> Result<()>
             )?;
             reset_peak_memory();
             let before = peak_memory_kib();
+            let cpu_before = cpu_time();
             let started = Instant::now();
             let quiet = |_: Progress| {};
             let report = rt.block_on(sync::sync(&fresh, &quiet))?;
             let took = started.elapsed();
+            let pull_cpu = cpu_time().saturating_sub(cpu_before);
             let peak = peak_memory_kib();
             println!(
                 "{:<52} {:>12} {:>12}  100,000 < 5 s, flat memory",
@@ -64,6 +69,7 @@ pub(crate) fn sync_throughput(counts: &[usize], pull_count: usize) -> Result<()>
                 format!("{:.3} s", took.as_secs_f64()),
                 format!("{:.0}/s", report.received as f64 / took.as_secs_f64()),
             );
+            print_cpu(pull_cpu);
             println!(
                 "{:<52} {:>12} {:>12}",
                 "  peak RSS of the process during the pull (server included)",
@@ -155,6 +161,34 @@ fn raw_floor(n: usize) -> Result<Duration> {
     }
     tx.commit()?;
     Ok(started.elapsed())
+}
+
+/// Prints the CPU time a step took, all threads of the process (client and server) together:
+/// steadier than wall time on a machine shared with other work.
+fn print_cpu(cpu: Duration) {
+    println!(
+        "{:<52} {:>12}",
+        "  cpu time of the process (client and server)",
+        format!("{:.3} s", cpu.as_secs_f64()),
+    );
+}
+
+/// User and system CPU time of every thread of this process so far (Linux; zero elsewhere).
+fn cpu_time() -> Duration {
+    // `/proc/self/stat`: fields 14 and 15 (utime, stime) in clock ticks, counted after the
+    // command name, which is in parentheses and may hold spaces.
+    let ticks = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|stat| {
+            let rest = stat.rsplit_once(')')?.1;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let utime: u64 = fields.get(11)?.parse().ok()?;
+            let stime: u64 = fields.get(12)?.parse().ok()?;
+            Some(utime + stime)
+        })
+        .unwrap_or(0);
+    // The kernel reports in USER_HZ, 100 on every Linux this runs on.
+    Duration::from_millis(ticks * 10)
 }
 
 /// Resets the kernel's peak-RSS mark for this process (Linux), so the next reading is the peak

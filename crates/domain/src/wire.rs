@@ -3,10 +3,12 @@
 //! `docs/PROTOCOL.md` describes every endpoint with these shapes; the server and the sync client
 //! both use these types, so the two cannot drift apart.
 
+use serde::de::{self, MapAccess};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{AgencyId, DeviceId, LocalityId, MutationId, UserId};
 use crate::mutation::Mutation;
+use crate::mutation::flat::{self, Envelope, Key, set};
 use crate::records::{DeviceLetter, Role};
 
 /// The protocol version in every path: `/v1/...`.
@@ -52,7 +54,7 @@ pub struct EnrolResponse {
 }
 
 /// One mutation in a push, with its place in the device's sequence.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 pub struct PushItem {
     /// The device's sequence number: 1, 2, 3, … without gaps.
     pub seq: u64,
@@ -130,7 +132,7 @@ pub struct Author {
 }
 
 /// One entry of the server's change log.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 pub struct LogEntry {
     /// The entry's place in the log; strictly increasing in commit order.
     pub server_seq: u64,
@@ -140,6 +142,70 @@ pub struct LogEntry {
     /// to the status the server saw).
     #[serde(flatten)]
     pub mutation: Mutation,
+}
+
+// `PushItem` and `LogEntry` are read in one pass with their mutation (see `mutation::flat`)
+// rather than by a derived parser, which would buffer the flattened mutation first.
+
+impl<'de> Deserialize<'de> for PushItem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        /// `seq` beside the mutation.
+        #[derive(Default)]
+        struct Seq(Option<u64>);
+        impl Envelope for Seq {
+            fn read<'de, A: MapAccess<'de>>(
+                &mut self,
+                key: Key,
+                map: &mut A,
+            ) -> Result<bool, A::Error> {
+                if key != Key::Seq {
+                    return Ok(false);
+                }
+                set(&mut self.0, "seq", map)?;
+                Ok(true)
+            }
+        }
+        let (Seq(seq), mutation) = flat::deserialize(deserializer)?;
+        Ok(Self {
+            seq: seq.ok_or_else(|| de::Error::missing_field("seq"))?,
+            mutation,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for LogEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        /// `server_seq` and `author` beside the mutation.
+        #[derive(Default)]
+        struct Logged {
+            server_seq: Option<u64>,
+            author: Option<Author>,
+        }
+        impl Envelope for Logged {
+            fn read<'de, A: MapAccess<'de>>(
+                &mut self,
+                key: Key,
+                map: &mut A,
+            ) -> Result<bool, A::Error> {
+                match key {
+                    Key::ServerSeq => set(&mut self.server_seq, "server_seq", map)?,
+                    Key::Author => set(&mut self.author, "author", map)?,
+                    _ => return Ok(false),
+                }
+                Ok(true)
+            }
+        }
+        let (logged, mutation): (Logged, _) = flat::deserialize(deserializer)?;
+        Ok(Self {
+            server_seq: logged
+                .server_seq
+                .ok_or_else(|| de::Error::missing_field("server_seq"))?,
+            author: logged
+                .author
+                .ok_or_else(|| de::Error::missing_field("author"))?,
+            mutation,
+        })
+    }
 }
 
 /// `GET /v1/pull?since=N&limit=L&epoch=E`: the next page of changes in the device's scope.
@@ -226,6 +292,82 @@ mod tests {
         assert_eq!(json["seq"], 7);
         assert_eq!(json["kind"], "upsert_topic");
         assert_eq!(serde_json::from_value::<PushItem>(json).unwrap(), item);
+    }
+
+    /// What [`parse`] makes of a body: as a push item (its `seq`) and as a log entry (its
+    /// `server_seq`), or each one's error.
+    type Parsed = (Result<u64, String>, Result<u64, String>);
+
+    /// Reads `json` as a push item and a log entry.
+    fn parse(json: &str) -> Parsed {
+        (
+            serde_json::from_str::<PushItem>(json)
+                .map(|i| i.seq)
+                .map_err(|e| e.to_string()),
+            serde_json::from_str::<LogEntry>(json)
+                .map(|e| e.server_seq)
+                .map_err(|e| e.to_string()),
+        )
+    }
+
+    #[test]
+    fn flattened_mutations_read_in_any_key_order() {
+        let id = MutationId::generate(1, [1; 10]);
+        let device = DeviceId::generate(1, [2; 10]);
+        let user = UserId::generate(1, [4; 10]);
+        let topic = TopicId::generate(1, [3; 10]);
+        let fields = format!(r#"{{"id":"{topic}","name":"Đất đai","archived":false}}"#);
+        let author = format!(r#"{{"user":"{user}","role":"admin"}}"#);
+        let ok = |seq: u64| Ok::<u64, String>(seq);
+        let cases: Vec<(String, Parsed)> = vec![
+            // As we write it.
+            (
+                format!(
+                    r#"{{"seq":2,"server_seq":3,"author":{author},"id":"{id}","device":"{device}","hlc":{{"millis":5,"counter":0}},"kind":"upsert_topic","fields":{fields}}}"#
+                ),
+                (ok(2), ok(3)),
+            ),
+            // `fields` before `kind`, the envelope last, an unknown key ignored.
+            (
+                format!(
+                    r#"{{"fields":{fields},"x":[1],"kind":"upsert_topic","hlc":{{"millis":5,"counter":0}},"device":"{device}","id":"{id}","author":{author},"server_seq":3,"seq":2}}"#
+                ),
+                (ok(2), ok(3)),
+            ),
+            // A key of the envelope missing.
+            (
+                format!(
+                    r#"{{"id":"{id}","device":"{device}","hlc":{{"millis":5,"counter":0}},"kind":"upsert_topic","fields":{fields}}}"#
+                ),
+                (
+                    Err("missing field `seq`".to_owned()),
+                    Err("missing field `server_seq`".to_owned()),
+                ),
+            ),
+            // A key of the mutation given twice.
+            (
+                format!(
+                    r#"{{"seq":2,"server_seq":3,"author":{author},"id":"{id}","id":"{id}","device":"{device}","hlc":{{"millis":5,"counter":0}},"kind":"upsert_topic","fields":{fields}}}"#
+                ),
+                (
+                    Err("duplicate field `id`".to_owned()),
+                    Err("duplicate field `id`".to_owned()),
+                ),
+            ),
+        ];
+        for (json, expected) in cases {
+            let (item, entry) = parse(&json);
+            // Errors are compared by their start: serde_json adds the position.
+            let cut = |r: Result<u64, String>, like: &Result<u64, String>| match (r, like) {
+                (Err(e), Err(want)) if e.starts_with(want.as_str()) => Err(want.clone()),
+                (other, _) => other,
+            };
+            assert_eq!(
+                (cut(item, &expected.0), cut(entry, &expected.1)),
+                expected,
+                "{json}"
+            );
+        }
     }
 
     #[test]

@@ -262,9 +262,31 @@ pub fn seed_reference_data(tx: &mut dyn Tx, now: DateTime<Utc>) -> Result<(), St
 
 /// SHA-256 of an item's JSON, which serde writes in field order: the same item always hashes
 /// the same, and any change of content changes it.
+///
+/// The JSON is written straight into the hash rather than into a buffer first: the bytes
+/// hashed are the same, so ledgers written before stay valid.
 pub fn payload_hash(item: &PushItem) -> [u8; 32] {
-    let json = serde_json::to_vec(item).unwrap_or_default();
-    Sha256::digest(&json).into()
+    let mut hasher = HashWriter(Sha256::new());
+    if serde_json::to_writer(&mut hasher, item).is_err() {
+        // Unreachable (the item is plain data and the writer never fails); hashed as the empty
+        // JSON it used to be hashed as.
+        return Sha256::digest(b"").into();
+    }
+    hasher.0.finalize().into()
+}
+
+/// An `io::Write` that feeds what is written to a SHA-256.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// What a device may pull, from its user's role, jurisdiction and agency.
@@ -1320,5 +1342,33 @@ fn merge_outcome<T: Ord + Clone>(
         loser: merged.loser.map(|l| (l, reason)),
         winner: incoming_won.then_some(merged.winner),
         concurrent,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use townhall_domain::{DeviceId, Hlc, MutationId, Topic, TopicId};
+
+    use super::*;
+
+    #[test]
+    fn the_payload_hash_is_the_hash_of_the_items_json() {
+        // Ledgers written by earlier servers hold SHA-256 of `serde_json::to_vec(item)`: a resend
+        // must still match them.
+        let item = PushItem {
+            seq: 3,
+            mutation: Mutation {
+                id: MutationId::generate(1, [1; 10]),
+                device: DeviceId::generate(1, [2; 10]),
+                hlc: Hlc::new(5, 1),
+                change: Change::UpsertTopic(Topic {
+                    id: TopicId::generate(1, [3; 10]),
+                    name: "Đất đai \"và\" nhà ở".to_owned(),
+                    archived: false,
+                }),
+            },
+        };
+        let expected: [u8; 32] = Sha256::digest(serde_json::to_vec(&item).unwrap()).into();
+        assert_eq!(payload_hash(&item), expected);
     }
 }

@@ -20,8 +20,9 @@ pub use state::{RejectedMutation, SyncConfig, SyncStatus};
 use crate::error::ReplicaError;
 use crate::replica::Replica;
 
-/// Mutations per push request.
-pub const PUSH_BATCH: u32 = 500;
+/// Mutations per push request: the protocol's most (`MAX_PUSH_BATCH`), as each request costs
+/// a durable commit on the server and one here, an fsync each.
+pub const PUSH_BATCH: u32 = townhall_domain::wire::MAX_PUSH_BATCH as u32;
 /// Changes per pull request.
 pub const PULL_PAGE: u32 = 1_000;
 /// Changes applied in one local transaction at most (whole pages, so a little more): fewer
