@@ -19,6 +19,12 @@ Commands:
   bench [--quick]  run the benchmark harness, then measure the app in WebKitGTK (cold start,
                    Save to number, scrolling 10,000 questions, bundle size); --quick: small data
   bundle           build the release app and its .deb, and report their sizes
+  load [--devices N] [--questions N] [--laptops N] [--postgres]
+                   play N recorders' tablets (default 300) each capturing and pushing
+                   questions (default 300), then laptops (default 50) pulling the province,
+                   against the real server binary on a temporary SQLite file (or a throwaway
+                   PostgreSQL); reports latency per endpoint, errors, server CPU and memory.
+                   A CI smoke run: --devices 20 --questions 50 --laptops 3
   help             print this message";
 
 /// A developer command, parsed from the arguments after `cargo xtask`.
@@ -41,6 +47,21 @@ pub(crate) enum Command {
     Run,
     /// Build the release app and its `.deb`.
     Bundle,
+    /// Play many devices against the real server and report its latency and resources.
+    Load(LoadFlags),
+}
+
+/// The sizes and backend of a `load` run; `None` keeps the load generator's default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct LoadFlags {
+    /// Recorders' tablets.
+    pub(crate) devices: Option<usize>,
+    /// Questions each recorder captures.
+    pub(crate) questions: Option<usize>,
+    /// Secretariat laptops pulling the province.
+    pub(crate) laptops: Option<usize>,
+    /// Run against a throwaway PostgreSQL instead of SQLite.
+    pub(crate) postgres: bool,
 }
 
 /// A command line that names no known command, or passes an unknown argument.
@@ -80,6 +101,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, U
             }
             return Ok(Command::Bench { quick });
         }
+        "load" => return parse_load(&rest).map(Command::Load),
         _ => return Err(UsageError(format!("unknown command `{name}`"))),
     };
     // Ignoring an argument would let a typo run something the developer did not ask for.
@@ -90,6 +112,34 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, U
         ))),
         None => Ok(command),
     }
+}
+
+/// Parses the arguments of `load`.
+fn parse_load(args: &[String]) -> Result<LoadFlags, UsageError> {
+    let mut flags = LoadFlags::default();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let slot = match arg.as_str() {
+            "--postgres" => {
+                flags.postgres = true;
+                continue;
+            }
+            "--devices" => &mut flags.devices,
+            "--questions" => &mut flags.questions,
+            "--laptops" => &mut flags.laptops,
+            _ => return Err(UsageError(format!("unknown argument `{arg}` for `load`"))),
+        };
+        let value = args
+            .next()
+            .ok_or_else(|| UsageError(format!("`{arg}` needs a number")))?;
+        let number = value
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0 || arg == "--laptops")
+            .ok_or_else(|| UsageError(format!("`{arg}` takes a positive number, not `{value}`")))?;
+        *slot = Some(number);
+    }
+    Ok(flags)
 }
 
 #[cfg(test)]
@@ -116,6 +166,16 @@ mod tests {
         check("bundle", Ok(Command::Bundle));
         check("bench", Ok(Command::Bench { quick: false }));
         check("bench --quick", Ok(Command::Bench { quick: true }));
+        check("load", Ok(Command::Load(LoadFlags::default())));
+        check(
+            "load --devices 20 --questions 50 --laptops 0 --postgres",
+            Ok(Command::Load(LoadFlags {
+                devices: Some(20),
+                questions: Some(50),
+                laptops: Some(0),
+                postgres: true,
+            })),
+        );
     }
 
     #[test]
@@ -140,5 +200,15 @@ mod tests {
         );
         check("run now", Err("unknown argument `now` for `run`"));
         check("help me", Err("unknown argument `me` for `help`"));
+        check("load --quick", Err("unknown argument `--quick` for `load`"));
+        check("load --devices", Err("`--devices` needs a number"));
+        check(
+            "load --devices many",
+            Err("`--devices` takes a positive number, not `many`"),
+        );
+        check(
+            "load --questions 0",
+            Err("`--questions` takes a positive number, not `0`"),
+        );
     }
 }

@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 
 use crate::cmd::{Cmd, announce};
-use crate::flags::{Command, USAGE};
+use crate::flags::{Command, LoadFlags, USAGE};
 
 /// Parses the command line and runs the command.
 ///
@@ -57,6 +57,7 @@ fn dispatch(command: Command) -> Result<()> {
         Command::Bench { quick } => bench(&root, quick),
         Command::Run => app::run(&root),
         Command::Bundle => app::bundle(&root),
+        Command::Load(flags) => load(&root, flags),
     }
 }
 
@@ -188,6 +189,55 @@ fn bench(root: &Path, quick: bool) -> Result<()> {
     }
     cargo.run()?;
     app::bench(root, quick)
+}
+
+/// Builds the server and the load generator (release), then plays the load against the server
+/// binary: `townhall-load` in `tests/src/bin`, which finds `townhall-server` beside itself.
+fn load(root: &Path, flags: LoadFlags) -> Result<()> {
+    if flags.postgres {
+        announce("checking prerequisites: postgresql (the load runs against a throwaway one)");
+        prereqs::ensure_apt(&["postgresql"])?;
+    }
+    announce("building the server and the load generator");
+    cargo(root)
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "townhall-server",
+            "-p",
+            "townhall-tests",
+            "--bin",
+            "townhall-server",
+            "--bin",
+            "townhall-load",
+        ])
+        .run()?;
+    announce("playing the load");
+    let mut run = cargo(root).args([
+        "run",
+        "--release",
+        "--locked",
+        "-p",
+        "townhall-tests",
+        "--bin",
+        "townhall-load",
+        "--",
+    ]);
+    for (flag, value) in [
+        ("--devices", flags.devices),
+        ("--questions", flags.questions),
+        ("--laptops", flags.laptops),
+    ] {
+        if let Some(value) = value {
+            run = run.args([flag.to_owned(), value.to_string()]);
+        }
+    }
+    if flags.postgres {
+        run = run.arg("--postgres");
+    }
+    run.run()
 }
 
 /// Starts a cargo command in the workspace root.

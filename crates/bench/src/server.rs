@@ -133,6 +133,7 @@ fn settings(path: &std::path::Path, listen: SocketAddr) -> Settings {
         enrol_per_minute: 1_000,
         enrol_global_per_minute: 10_000,
         request_timeout: Duration::from_secs(30),
+        header_read_timeout: Duration::from_secs(10),
         tls: None,
     }
 }

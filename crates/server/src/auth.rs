@@ -3,6 +3,15 @@
 //! Secrets are random and long, so the server stores only their SHA-256: a leaked database
 //! holds no usable token or code. Tokens and codes are wrapped in types whose `Debug` hides
 //! them, so neither reaches a log by accident.
+//!
+//! Timing: a request's token (or code) is hashed and the device looked up by that hash with
+//! an index (`WHERE token_hash = ?`). The secret itself is never compared with anything, so
+//! how long a lookup takes tells an attacker nothing about which bytes of a guess were right:
+//! to steer it they would need guesses whose SHA-256 share a prefix with the stored hash,
+//! which is as hard as finding preimages, and the stored hash is of a 256-bit random token
+//! (a 59-bit code, limited to a few attempts a minute). Where Rust code compares secrets
+//! itself (`==` on [`Token`] and [`EnrolmentCode`]), it uses [`secrets_equal`], which takes the
+//! same time wherever the inputs differ.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -28,8 +37,9 @@ pub const CODE_LENGTH: usize = 12;
 
 /// A device's bearer token: [`TOKEN_BYTES`] random bytes in lowercase hex.
 ///
-/// Shown once, in the enrolment response; the server keeps only [`Token::hash`].
-#[derive(Clone, PartialEq, Eq)]
+/// Shown once, in the enrolment response; the server keeps only [`Token::hash`]. Equality is
+/// constant-time.
+#[derive(Clone)]
 pub struct Token(String);
 
 impl Token {
@@ -69,6 +79,14 @@ impl Token {
     }
 }
 
+impl PartialEq for Token {
+    fn eq(&self, other: &Self) -> bool {
+        secrets_equal(self.0.as_bytes(), other.0.as_bytes())
+    }
+}
+
+impl Eq for Token {}
+
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Token(***)")
@@ -76,8 +94,8 @@ impl fmt::Debug for Token {
 }
 
 /// A single-use enrolment code, in normal form: [`CODE_LENGTH`] symbols of
-/// [`CODE_ALPHABET`].
-#[derive(Clone, PartialEq, Eq)]
+/// [`CODE_ALPHABET`]. Equality is constant-time.
+#[derive(Clone)]
 pub struct EnrolmentCode(String);
 
 impl EnrolmentCode {
@@ -120,6 +138,14 @@ impl EnrolmentCode {
     }
 }
 
+impl PartialEq for EnrolmentCode {
+    fn eq(&self, other: &Self) -> bool {
+        secrets_equal(self.0.as_bytes(), other.0.as_bytes())
+    }
+}
+
+impl Eq for EnrolmentCode {}
+
 impl fmt::Debug for EnrolmentCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("EnrolmentCode(***)")
@@ -127,10 +153,12 @@ impl fmt::Debug for EnrolmentCode {
 }
 
 /// Compares two secrets (or their hashes) in time that does not depend on where they differ,
-/// so response timing tells an attacker nothing about how close a guess came.
+/// so response timing tells an attacker nothing about how close a guess came. (Only a
+/// difference in length shows, and every token and code has the same length.)
 ///
-/// Tokens and codes are looked up by hash in the database, where an index decides; use this
-/// wherever Rust code compares a secret itself.
+/// Tokens and codes are looked up by hash in the database, where an index decides (see the
+/// module's documentation for why that is safe); use this wherever Rust code compares a secret
+/// itself.
 pub fn secrets_equal(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
 }
@@ -352,6 +380,20 @@ mod tests {
         assert!(secrets_equal(b"same", b"same"));
         assert!(!secrets_equal(b"same", b"sane"));
         assert!(!secrets_equal(b"same", b"same!"));
+        assert!(secrets_equal(b"", b""));
+
+        // `==` on tokens and codes goes through `secrets_equal`: equal only when every byte is.
+        let token = "ab".repeat(32);
+        let parse = |t: &str| Token::parse(t).unwrap();
+        assert_eq!(parse(&token), parse(&token));
+        for at in [0, 31, 63] {
+            let mut near = token.clone().into_bytes();
+            near[at] = b'c';
+            assert_ne!(parse(&token), parse(std::str::from_utf8(&near).unwrap()));
+        }
+        let code = EnrolmentCode::parse("ABCD-EFGH-JKMN").unwrap();
+        assert_eq!(code, EnrolmentCode::parse("abcd efgh jkmn").unwrap());
+        assert_ne!(code, EnrolmentCode::parse("ABCD-EFGH-JKMP").unwrap());
     }
 
     #[test]

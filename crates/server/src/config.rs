@@ -32,8 +32,12 @@ pub struct Settings {
     pub enrol_per_minute: u32,
     /// Enrolment attempts allowed from all clients together per minute.
     pub enrol_global_per_minute: u32,
-    /// How long one request may take, reading its body included; a slower client is cut off.
+    /// How long one request may take, reading its body included; a slower client is cut off
+    /// with a 408.
     pub request_timeout: Duration,
+    /// How long a client may take to send a request's headers, and how long an idle
+    /// keep-alive connection stays open; a slower one is disconnected (slow-loris).
+    pub header_read_timeout: Duration,
     /// The certificate and key to serve HTTPS with; plain HTTP without them.
     pub tls: Option<TlsFiles>,
 }
@@ -232,6 +236,9 @@ impl Settings {
             enrol_per_minute: from_file.enrol_per_minute.unwrap_or(10),
             enrol_global_per_minute: from_file.enrol_global_per_minute.unwrap_or(120),
             request_timeout: Duration::from_secs(from_file.request_timeout_secs.unwrap_or(30)),
+            header_read_timeout: Duration::from_secs(
+                from_file.header_read_timeout_secs.unwrap_or(10),
+            ),
             tls,
         };
         settings.check()?;
@@ -253,7 +260,11 @@ impl Settings {
         at_least_one("enrol_body_limit", self.enrol_body_limit >= 1)?;
         at_least_one("enrol_per_minute", self.enrol_per_minute >= 1)?;
         at_least_one("enrol_global_per_minute", self.enrol_global_per_minute >= 1)?;
-        at_least_one("request_timeout_secs", !self.request_timeout.is_zero())
+        at_least_one("request_timeout_secs", !self.request_timeout.is_zero())?;
+        at_least_one(
+            "header_read_timeout_secs",
+            !self.header_read_timeout.is_zero(),
+        )
     }
 }
 
@@ -286,6 +297,7 @@ struct FileSettings {
     enrol_per_minute: Option<u32>,
     enrol_global_per_minute: Option<u32>,
     request_timeout_secs: Option<u64>,
+    header_read_timeout_secs: Option<u64>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
 }
@@ -412,6 +424,7 @@ mod tests {
         assert_eq!(settings.enrol_body_limit, 16 * 1024);
         assert_eq!(settings.enrol_per_minute, 10);
         assert_eq!(settings.request_timeout, Duration::from_secs(30));
+        assert_eq!(settings.header_read_timeout, Duration::from_secs(10));
     }
 
     #[test]
@@ -455,6 +468,7 @@ mod tests {
             push_body_limit = 1024
             enrol_per_minute = 3
             request_timeout_secs = 5
+            header_read_timeout_secs = 2
         "#;
         let from_file = resolve(Some(file), &[], Overrides::default()).unwrap();
         assert_eq!(from_file.listen, "0.0.0.0:9000".parse().unwrap());
@@ -465,6 +479,7 @@ mod tests {
         assert_eq!(from_file.push_body_limit, 1024);
         assert_eq!(from_file.enrol_per_minute, 3);
         assert_eq!(from_file.request_timeout, Duration::from_secs(5));
+        assert_eq!(from_file.header_read_timeout, Duration::from_secs(2));
 
         let vars = [
             ("TOWNHALL_LISTEN", "[::]:9001"),
@@ -526,6 +541,11 @@ mod tests {
             Some("enrol_per_minute = 0"),
             &home,
             "enrol_per_minute must be at least 1",
+        );
+        check(
+            Some("header_read_timeout_secs = 0"),
+            &home,
+            "header_read_timeout_secs must be at least 1",
         );
         check(
             Some("database = \"mysql://root:hunter2@db/x\""),

@@ -58,9 +58,10 @@ use crate::tls::{self, Transport};
 pub const DEFAULT_PULL_LIMIT: u32 = 500;
 
 /// How long a client may take to send a request's headers, and how long an idle keep-alive
-/// connection stays open: a client trickling bytes is cut off instead of holding a
-/// connection forever.
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// connection stays open, when [`serve`] is not told otherwise: a client trickling bytes is
+/// cut off instead of holding a connection forever. The settings' `header_read_timeout`
+/// (default 10 s) is what `townhall-server serve` uses.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What every handler shares: the store, the clock, the enrolment limiter and the settings.
 pub struct AppState<S> {
@@ -161,21 +162,31 @@ pub fn router<S: Store>(state: AppState<S>) -> Router {
 ///
 /// A loop of our own rather than `axum::serve`, which sets no header-read timeout: here a
 /// connection that does not deliver a request's headers within [`HEADER_READ_TIMEOUT`] is
-/// closed.
+/// closed. (A body that does not arrive is cut off by the router's request timeout.)
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
-    serve_over(listener, router, Transport::Plain, shutdown).await
+    serve_over(
+        listener,
+        router,
+        Transport::Plain,
+        HEADER_READ_TIMEOUT,
+        shutdown,
+    )
+    .await
 }
 
-/// Like [`serve`], over `transport`: with TLS, each connection's handshake runs on its own
-/// task and must finish within [`tls::HANDSHAKE_TIMEOUT`].
+/// Like [`serve`], over `transport` and closing a connection whose request headers take longer
+/// than `header_read_timeout` (a slow-loris client), or that sits idle between requests that
+/// long. With TLS, each connection's handshake runs on its own task and must finish within
+/// [`tls::HANDSHAKE_TIMEOUT`].
 pub async fn serve_over(
     listener: TcpListener,
     router: Router,
     transport: Transport,
+    header_read_timeout: Duration,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
     tracing::info!(
@@ -185,7 +196,7 @@ pub async fn serve_over(
     );
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
+        .header_read_timeout(header_read_timeout);
     let graceful = GracefulShutdown::new();
     let mut shutdown = pin!(shutdown);
     loop {

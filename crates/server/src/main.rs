@@ -216,8 +216,17 @@ impl StoreCommand for Serve {
             let listener = tokio::net::TcpListener::bind(settings.listen)
                 .await
                 .with_context(|| format!("cannot listen on {}", settings.listen))?;
+            let header_read_timeout = settings.header_read_timeout;
             let state = AppState::new(Arc::clone(&store), Arc::new(SystemClock), settings);
-            http::serve_over(listener, http::router(state), transport, shutdown_signal()).await?;
+            let router = http::router(state);
+            http::serve_over(
+                listener,
+                router,
+                transport,
+                header_read_timeout,
+                shutdown_signal(),
+            )
+            .await?;
             anyhow::Ok(())
         });
         // The runtime goes first, with every task holding the store: the last reference is

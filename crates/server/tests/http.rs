@@ -77,6 +77,7 @@ fn settings(dir: &TempDir) -> Settings {
         enrol_per_minute: 10,
         enrol_global_per_minute: 1_000,
         request_timeout: Duration::from_secs(30),
+        header_read_timeout: Duration::from_secs(10),
         tls: None,
     }
 }

@@ -99,12 +99,14 @@ impl Server {
             .await
             .unwrap();
         let address = listener.local_addr().unwrap();
+        let header_read_timeout = settings.header_read_timeout;
         let state = AppState::new(Arc::clone(&store), Arc::new(SystemClock), settings);
         let (stop, stopped) = oneshot::channel();
         let serving = tokio::spawn(http::serve_over(
             listener,
             http::router(state),
             transport,
+            header_read_timeout,
             async {
                 let _ = stopped.await;
             },
