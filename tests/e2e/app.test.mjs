@@ -23,24 +23,22 @@ import { after, before, describe, it } from 'node:test';
 import { By } from 'selenium-webdriver';
 
 import {
-  App,
-  SHOTS,
-  SIZES,
   Server,
-  deadline,
+  SHOTS,
   dialogueRow,
   findTauriDriver,
   log,
-  openSession,
   poll,
   requireBinary,
   running,
+  scenario,
   seededId,
   startTauriDriver,
   startXvfb,
   stop,
   tid,
   vietnamDay,
+  withApp as withAppSession,
 } from './lib.mjs';
 
 /** The seeded agency the agency user answers for (crates/domain/src/seed.rs). */
@@ -76,7 +74,9 @@ describe('Townhall end to end (real app, WebDriver)', { timeout: 15 * 60_000 }, 
   const codes = {};
   let agencyId;
   let localityName;
-  let failed = false;
+  const { step, state } = scenario(it, STEP_TIMEOUT);
+  /** Runs `fn` with app `name` on `dataDir`. */
+  const withApp = (name, dataDir, fn) => withAppSession({ driverUrl, app: APP, dataDir, name, logDir }, fn);
   /** The numbers the recorder captured, in order. */
   const numbers = [];
   /** The topic name each captured question was given (null for none). */
@@ -110,37 +110,9 @@ describe('Townhall end to end (real app, WebDriver)', { timeout: 15 * 60_000 }, 
     await stop(driverProc);
     await stop(xvfb?.proc);
     for (const proc of [...running.values()]) await stop(proc);
-    if (tmp && !failed && !process.env.TOWNHALL_E2E_KEEP) fs.rmSync(tmp, { recursive: true, force: true });
+    if (tmp && !state.failed && !process.env.TOWNHALL_E2E_KEEP) fs.rmSync(tmp, { recursive: true, force: true });
     else if (tmp) log(`kept ${tmp} (logs in ${logDir})`);
   });
-
-  /** Runs `fn` with a fresh session of the app on `dataDir`; quits it (closing the app) after. */
-  async function withApp(name, dataDir, fn) {
-    const driver = await openSession({ driverUrl, app: APP, dataDir, name, logDir });
-    const app = new App(name, driver);
-    try {
-      await driver.manage().setTimeouts({ script: 20_000 });
-      await app.setSize(SIZES[1]);
-      // The shell is up when either the enrolment screen or the badge is.
-      await poll(async () => (await driver.findElements(By.css('[data-testid="enrol-server"], [data-testid="sync-badge"]'))).length > 0, {
-        timeout: 30_000,
-        what: `app ${name} to start`,
-      });
-      return await fn(app);
-    } catch (error) {
-      const stamp = `${name}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-      try {
-        await app.screenshot(path.join(SHOTS, `failure-${stamp}.png`));
-        fs.writeFileSync(path.join(SHOTS, `failure-${stamp}.html`), await driver.getPageSource());
-        log(`saved failure-${stamp}.png and .html in ${SHOTS}`);
-      } catch (shotError) {
-        log(`could not save the failure screen: ${shotError.message}`);
-      }
-      throw error;
-    } finally {
-      await Promise.race([driver.quit().catch((e) => log(`quit: ${e.message}`)), deadline(15_000)]);
-    }
-  }
 
   /** Each listed question's topic as the Questions screen shows it (null for none). */
   async function topicsShown(app) {
@@ -148,34 +120,6 @@ describe('Townhall end to end (real app, WebDriver)', { timeout: 15 * 60_000 }, 
       return [...document.querySelectorAll('[data-testid="question-row"]')].map((row) =>
         [row.dataset.number, row.querySelector('.top .topic')?.textContent.trim() ?? null]);`);
     return Object.fromEntries(rows);
-  }
-
-  /** One step of the scenario; the steps after a failed one are skipped. */
-  function step(title, fn) {
-    it(title, async (t) => {
-      if (failed) {
-        t.skip('an earlier step failed');
-        return;
-      }
-      const started = Date.now();
-      let timer;
-      try {
-        // The runner's own timeout would fail the step but leave it running beside the next
-        // one; this one stops the scenario.
-        await Promise.race([
-          fn(t),
-          new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`step timed out after ${STEP_TIMEOUT} ms`)), STEP_TIMEOUT).unref();
-          }),
-        ]);
-      } catch (error) {
-        failed = true;
-        throw error;
-      } finally {
-        clearTimeout(timer);
-        log(`${title}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      }
-    });
   }
 
   step('1. the server runs; secretariat, recorder and agency users each have a code', async () => {

@@ -16,24 +16,20 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 
-import { By } from 'selenium-webdriver';
-
 import {
-  App,
-  SHOTS,
-  SIZES,
   Server,
-  deadline,
+  SHOTS,
   findTauriDriver,
   log,
-  openSession,
   poll,
   requireBinary,
   running,
+  scenario,
   startTauriDriver,
   startXvfb,
   stop,
   tid,
+  withApp as withAppSession,
 } from './lib.mjs';
 
 const execFileP = promisify(execFile);
@@ -88,7 +84,8 @@ describe('Follow-up and reports (real app, WebDriver)', { timeout: 12 * 60_000 }
   let driverProc;
   let driverUrl;
   let server;
-  let failed = false;
+  const { step, state } = scenario(it, STEP_TIMEOUT);
+  const withApp = (name, dataDir, fn) => withAppSession({ driverUrl, app: APP, dataDir, name, logDir, prefix: `followup-${name}` }, fn);
   const codes = {};
   const data = {};
 
@@ -118,59 +115,9 @@ describe('Follow-up and reports (real app, WebDriver)', { timeout: 12 * 60_000 }
     await stop(driverProc);
     await stop(xvfb?.proc);
     for (const proc of [...running.values()]) await stop(proc);
-    if (tmp && !failed && !process.env.TOWNHALL_E2E_KEEP) fs.rmSync(tmp, { recursive: true, force: true });
+    if (tmp && !state.failed && !process.env.TOWNHALL_E2E_KEEP) fs.rmSync(tmp, { recursive: true, force: true });
     else if (tmp) log(`kept ${tmp}`);
   });
-
-  async function withApp(name, dataDir, fn) {
-    const driver = await openSession({ driverUrl, app: APP, dataDir, name, logDir });
-    const app = new App(name, driver);
-    try {
-      await driver.manage().setTimeouts({ script: 20_000 });
-      await app.setSize(SIZES[1]);
-      await poll(async () => (await driver.findElements(By.css('[data-testid="enrol-server"], [data-testid="sync-badge"]'))).length > 0, {
-        timeout: 30_000,
-        what: `app ${name} to start`,
-      });
-      return await fn(app);
-    } catch (error) {
-      const stamp = `followup-${name}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-      try {
-        await app.screenshot(path.join(SHOTS, `failure-${stamp}.png`));
-        fs.writeFileSync(path.join(SHOTS, `failure-${stamp}.html`), await driver.getPageSource());
-      } catch (shotError) {
-        log(`could not save the failure screen: ${shotError.message}`);
-      }
-      throw error;
-    } finally {
-      await Promise.race([driver.quit().catch((e) => log(`quit: ${e.message}`)), deadline(15_000)]);
-    }
-  }
-
-  function step(title, fn) {
-    it(title, async (t) => {
-      if (failed) {
-        t.skip('an earlier step failed');
-        return;
-      }
-      const started = Date.now();
-      let timer;
-      try {
-        await Promise.race([
-          fn(t),
-          new Promise((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`step timed out after ${STEP_TIMEOUT} ms`)), STEP_TIMEOUT).unref();
-          }),
-        ]);
-      } catch (error) {
-        failed = true;
-        throw error;
-      } finally {
-        clearTimeout(timer);
-        log(`${title}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      }
-    });
-  }
 
   step('1. a province with six weeks of history reaches the server', async () => {
     await server.start();

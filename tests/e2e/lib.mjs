@@ -487,3 +487,73 @@ export async function openSession({ driverUrl, app, dataDir, name, logDir, timeo
     }),
   ]);
 }
+
+// ---------------------------------------------------------------- scenarios
+
+/**
+ * Runs `fn` with an `App` on a fresh session of `app` on `dataDir` (which starts the app, at
+ * the large tablet size, and waits for its first screen). On an error the screen and the page
+ * source go to SHOTS as failure-<prefix>-<time>.*; the session is quit (closing the app) after.
+ */
+export async function withApp({ driverUrl, app, dataDir, name, logDir, prefix = name }, fn) {
+  const driver = await openSession({ driverUrl, app, dataDir, name, logDir });
+  const session = new App(name, driver);
+  try {
+    await driver.manage().setTimeouts({ script: 20_000 });
+    await session.setSize(SIZES[1]);
+    // The shell is up when either the enrolment screen or the badge is.
+    await poll(async () => (await driver.findElements(By.css('[data-testid="enrol-server"], [data-testid="sync-badge"]'))).length > 0, {
+      timeout: 30_000,
+      what: `app ${name} to start`,
+    });
+    return await fn(session);
+  } catch (error) {
+    const stamp = `${prefix}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    try {
+      await session.screenshot(path.join(SHOTS, `failure-${stamp}.png`));
+      fs.writeFileSync(path.join(SHOTS, `failure-${stamp}.html`), await driver.getPageSource());
+      log(`saved failure-${stamp}.png and .html in ${SHOTS}`);
+    } catch (shotError) {
+      log(`could not save the failure screen: ${shotError.message}`);
+    }
+    throw error;
+  } finally {
+    await Promise.race([driver.quit().catch((e) => log(`quit: ${e.message}`)), deadline(15_000)]);
+  }
+}
+
+/**
+ * The steps of one scenario, run in order with node:test's `it`: once a step fails the later
+ * ones are skipped, and a step that runs past `timeout` ms fails and stops the scenario (the
+ * runner's own timeout would leave it running beside the next one). `state.failed` says whether
+ * one failed.
+ */
+export function scenario(it, timeout) {
+  const state = { failed: false };
+  function step(title, fn) {
+    it(title, async (t) => {
+      if (state.failed) {
+        t.skip('an earlier step failed');
+        return;
+      }
+      const started = Date.now();
+      let timer;
+      try {
+        await Promise.race([
+          fn(t),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`step timed out after ${timeout} ms`)), timeout).unref();
+          }),
+        ]);
+      } catch (error) {
+        state.failed = true;
+        throw error;
+      } finally {
+        clearTimeout(timer);
+        log(`${title}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      }
+    });
+  }
+  return { step, state };
+}
+

@@ -6,22 +6,19 @@
     reason = "test helpers are not #[test] functions; a failed unwrap fails the test"
 )]
 
+mod common;
+
 use std::io::{Read, Write};
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::ConnectInfo;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use chrono::{DateTime, TimeDelta, Utc};
 use http_body_util::BodyExt;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use serde::de::DeserializeOwned;
-use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 use townhall_domain::mutation::{Change, Mutation};
@@ -30,158 +27,20 @@ use townhall_domain::wire::{
     StatusResponse,
 };
 use townhall_domain::{
-    Citizen, DeviceId, DeviceLetter, DialogueDetails, DialogueId, DisplayNumber, Hlc, Level,
-    Locality, LocalityId, MutationId, QuestionId, QuestionKind, QuestionSource, QuestionText, Role,
-    Topic, TopicId, UserId,
+    DeviceId, DialogueDetails, DialogueId, Level, Locality, LocalityId, MutationId, QuestionId,
+    Role, Topic, TopicId,
 };
 use townhall_server::auth::EnrolmentCode;
-use townhall_server::config::{DatabaseUrl, Settings};
 use townhall_server::http::{self, AppState};
 use townhall_server::store::sqlite::SqliteStore;
 use townhall_server::store::{self, Store, User};
 
-/// A server over a fresh SQLite file, with a clock the test moves.
-struct Harness {
-    router: Router,
-    store: Arc<SqliteStore>,
-    millis: Arc<AtomicI64>,
-    rng: std::sync::Mutex<StdRng>,
-    _dir: TempDir,
-}
-
-/// A response, read whole.
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-/// An enrolled device, and the mutations it pushes next.
-struct Device {
-    token: String,
-    id: DeviceId,
-    letter: DeviceLetter,
-    seq: u64,
-}
-
-fn start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap()
-}
-
-fn settings(dir: &TempDir) -> Settings {
-    Settings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        database: DatabaseUrl::Sqlite(dir.path().join("server.sqlite3")),
-        push_body_limit: 8 * 1024 * 1024,
-        enrol_body_limit: 16 * 1024,
-        enrol_per_minute: 10,
-        enrol_global_per_minute: 1_000,
-        request_timeout: Duration::from_secs(30),
-        header_read_timeout: Duration::from_secs(10),
-        tls: None,
-    }
-}
+use common::{
+    Device, Harness, LogBuffer, Reply, enrol_request, from, id, raw_request, request, settings,
+    start,
+};
 
 impl Harness {
-    fn new() -> Self {
-        Self::with(|_| {})
-    }
-
-    fn with(tweak: impl FnOnce(&mut Settings)) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let mut settings = settings(&dir);
-        tweak(&mut settings);
-        let store = Arc::new(SqliteStore::open(&dir.path().join("server.sqlite3")).unwrap());
-        let millis = Arc::new(AtomicI64::new(start().timestamp_millis()));
-        let clock = {
-            let millis = Arc::clone(&millis);
-            move || DateTime::from_timestamp_millis(millis.load(Ordering::SeqCst)).unwrap()
-        };
-        let state = AppState::new(Arc::clone(&store), Arc::new(clock), settings);
-        Self {
-            router: http::router(state),
-            store,
-            millis,
-            rng: std::sync::Mutex::new(StdRng::seed_from_u64(42)),
-            _dir: dir,
-        }
-    }
-
-    fn now(&self) -> DateTime<Utc> {
-        DateTime::from_timestamp_millis(self.millis.load(Ordering::SeqCst)).unwrap()
-    }
-
-    fn advance(&self, by: TimeDelta) {
-        self.millis
-            .fetch_add(by.num_milliseconds(), Ordering::SeqCst);
-    }
-
-    /// Creates a user and issues a code for them, as `townhall-server code issue` does.
-    fn issue_code(
-        &self,
-        role: Role,
-        jurisdiction: Option<LocalityId>,
-        valid_for: TimeDelta,
-    ) -> String {
-        let mut rng = self.rng.lock().unwrap();
-        let user = UserId::generate(1, rand::Rng::random(&mut *rng));
-        let name = format!("Nguyễn Văn {role}");
-        self.store
-            .create_user(&User {
-                id: user,
-                name,
-                role,
-                jurisdiction,
-                agency: None,
-            })
-            .unwrap();
-        let code = EnrolmentCode::generate(&mut *rng);
-        let expires_at = self.now() + valid_for;
-        self.store
-            .add_enrolment_code(&store::EnrolmentCode {
-                code_hash: code.hash(),
-                user,
-                expires_at,
-            })
-            .unwrap();
-        code.grouped()
-    }
-
-    async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        Reply {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    async fn enrol(&self, role: Role, jurisdiction: Option<LocalityId>) -> Device {
-        let code = self.issue_code(role, jurisdiction, TimeDelta::hours(24));
-        let reply = self.send(enrol_request(&code, "Máy tính bảng 1")).await;
-        let enrolled: EnrolResponse = reply.json(StatusCode::OK);
-        Device {
-            token: enrolled.token,
-            id: enrolled.device,
-            letter: enrolled.letter,
-            seq: 0,
-        }
-    }
-
-    async fn push(&self, device: &Device, items: &[PushItem]) -> Reply {
-        let body = serde_json::json!({ "mutations": items });
-        self.send(request(
-            Method::POST,
-            "/v1/push",
-            Some(&device.token),
-            body.to_string(),
-        ))
-        .await
-    }
-
     async fn pull(&self, device: &Device, query: &str) -> Reply {
         self.send(request(
             Method::GET,
@@ -206,88 +65,6 @@ impl Harness {
     }
 }
 
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    /// The body as `T`, after checking the status.
-    fn json<T: DeserializeOwned>(&self, status: StatusCode) -> T {
-        assert_eq!(self.status, status, "{}", self.text());
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.text()))
-    }
-
-    /// Checks an error answer: its status, its code, and that it is an `ErrorBody`.
-    fn error(&self, status: StatusCode, code: &str) -> ErrorBody {
-        let body: ErrorBody = self.json(status);
-        assert_eq!(body.code, code, "{}", body.message);
-        assert_eq!(self.headers[header::CONTENT_TYPE], "application/json");
-        body
-    }
-}
-
-impl Device {
-    /// The device's next mutation, with its next sequence number.
-    fn item(&mut self, change: Change) -> PushItem {
-        self.seq += 1;
-        PushItem {
-            seq: self.seq,
-            mutation: self.mutation(self.seq, change),
-        }
-    }
-
-    fn mutation(&self, n: u64, change: Change) -> Mutation {
-        let millis = u64::try_from(start().timestamp_millis()).unwrap();
-        let mut random = [0u8; 10];
-        random[..8].copy_from_slice(&n.to_be_bytes());
-        Mutation {
-            id: MutationId::generate(millis + n, random),
-            device: self.id,
-            hlc: Hlc::new(millis + n, 0),
-            change,
-        }
-    }
-
-    fn capture(&self, id: QuestionId, dialogue: DialogueId, counter: u32, content: &str) -> Change {
-        Change::CaptureQuestion {
-            id,
-            dialogue,
-            number: DisplayNumber {
-                letter: self.letter.clone(),
-                counter,
-            },
-            text: QuestionText {
-                kind: QuestionKind::Petition,
-                source: QuestionSource::InHall,
-                topic: None,
-                content: content.to_owned(),
-            },
-            citizen: Citizen::Anonymous,
-            captured_at: start(),
-        }
-    }
-}
-
-fn request(method: Method, uri: &str, token: Option<&str>, body: impl Into<Body>) -> Request<Body> {
-    let mut builder = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::CONTENT_TYPE, "application/json");
-    if let Some(token) = token {
-        builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    builder.body(body.into()).unwrap()
-}
-
-fn enrol_request(code: &str, device_name: &str) -> Request<Body> {
-    let body = serde_json::json!({ "code": code, "device_name": device_name });
-    request(Method::POST, "/v1/enrol", None, body.to_string())
-}
-
-fn id(n: u8) -> uuid::Uuid {
-    townhall_domain::ids::uuid_v7(1_772_352_000_000, [n; 10])
-}
-
 fn locality(n: u8, parent: Option<LocalityId>) -> Locality {
     let level = if parent.is_some() {
         Level::Commune
@@ -295,7 +72,7 @@ fn locality(n: u8, parent: Option<LocalityId>) -> Locality {
         Level::Province
     };
     Locality {
-        id: LocalityId::from_uuid(id(n)),
+        id: LocalityId::from_uuid(id(n.into())),
         name: format!("Địa phương {n}"),
         level,
         parent,
@@ -304,7 +81,7 @@ fn locality(n: u8, parent: Option<LocalityId>) -> Locality {
 
 fn create_dialogue(n: u8, locality: LocalityId) -> Change {
     Change::CreateDialogue {
-        id: DialogueId::from_uuid(id(n)),
+        id: DialogueId::from_uuid(id(n.into())),
         details: DialogueDetails {
             title: format!("Đối thoại với nhân dân số {n}"),
             level: Level::Commune,
@@ -322,7 +99,7 @@ fn create_dialogue(n: u8, locality: LocalityId) -> Change {
 
 fn topic(n: u8, name: &str) -> Change {
     Change::UpsertTopic(Topic {
-        id: TopicId::from_uuid(id(n)),
+        id: TopicId::from_uuid(id(n.into())),
         name: name.to_owned(),
         archived: false,
     })
@@ -457,12 +234,6 @@ async fn enrolment_refusals() {
 #[tokio::test]
 async fn enrolment_is_rate_limited_per_client() {
     let server = Harness::with(|s| s.enrol_per_minute = 3);
-    let from = |addr: &str, mut request: Request<Body>| {
-        request
-            .extensions_mut()
-            .insert(ConnectInfo(addr.parse::<SocketAddr>().unwrap()));
-        request
-    };
     for _ in 0..3 {
         let reply = server
             .send(from("192.0.2.1:5000", enrol_request("WRONG", "tablet")))
@@ -611,7 +382,7 @@ async fn every_role_is_served_and_held_to_its_rights() {
             );
         }
         let n = u8::try_from(i).unwrap();
-        let question = QuestionId::from_uuid(id(60 + n));
+        let question = QuestionId::from_uuid(id(60 + u16::from(n)));
         let changes = [
             (
                 Action::EditReferenceData,
@@ -1003,7 +774,7 @@ async fn citizen_text_is_stored_verbatim() {
     ];
     for (i, content) in contents.iter().enumerate() {
         let n = u8::try_from(i).unwrap();
-        let question = QuestionId::from_uuid(id(10 + n));
+        let question = QuestionId::from_uuid(id(10 + u16::from(n)));
         items.push(device.item(device.capture(question, dialogue, u32::from(n) + 1, content)));
     }
     let pushed: PushResponse = server.push(&device, &items).await.json(StatusCode::OK);
@@ -1070,7 +841,7 @@ async fn tokens_never_reach_the_logs() {
     let logs = Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
     let writer = {
         let logs = Arc::clone(&logs);
-        move || LogWriter(Arc::clone(&logs))
+        move || LogBuffer(Arc::clone(&logs))
     };
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
@@ -1093,19 +864,6 @@ async fn tokens_never_reach_the_logs() {
         !logs.contains(&device.token) && !logs.contains(&"ab".repeat(32)),
         "{logs}"
     );
-}
-
-struct LogWriter(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl Write for LogWriter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 /// Over real TCP: requests are served, and a shutdown waits for the request in flight.
@@ -1161,14 +919,6 @@ async fn serves_over_tcp_and_shuts_down_gracefully() {
         .unwrap()
         .unwrap();
     assert_eq!(server.store.devices().unwrap().len(), 1);
-}
-
-async fn raw_request(address: SocketAddr, request: &str) -> String {
-    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).await.unwrap();
-    reply
 }
 
 /// A store that fails, or panics, on demand.
@@ -1270,7 +1020,7 @@ async fn store_failures_and_panics_are_plain_5xx() {
         inner,
         mode: std::sync::atomic::AtomicU8::new(WORKING),
     });
-    let state = AppState::new(Arc::clone(&store), Arc::new(start), settings(&dir));
+    let state = AppState::new(Arc::clone(&store), Arc::new(start), settings(dir.path()));
     let router = http::router(state);
     let health = || Request::get("/v1/health").body(Body::empty()).unwrap();
 

@@ -16,184 +16,41 @@
     reason = "test helpers are not #[test] functions; a failed unwrap fails the test"
 )]
 
-use std::io::Write;
-use std::net::SocketAddr;
-use std::path::Path;
+mod common;
+
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::ConnectInfo;
-use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use chrono::{DateTime, NaiveDate, TimeDelta, TimeZone, Utc};
-use http_body_util::BodyExt;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use chrono::{NaiveDate, TimeDelta};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
-use tempfile::TempDir;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tower::ServiceExt;
-use townhall_domain::mutation::{Change, Mutation};
+use townhall_domain::mutation::Change;
 use townhall_domain::permissions::{Action, Scope, authorize};
 use townhall_domain::wire::{
-    EnrolResponse, ErrorBody, LogEntry, PullResponse, PushItem, PushOutcome, PushResponse,
+    EnrolResponse, LogEntry, PullResponse, PushItem, PushOutcome, PushResponse,
 };
 use townhall_domain::{
     Agency, AgencyId, AnswerBody, AnswerId, AnswerMode, AssignmentId, AssignmentTerms, Citizen,
-    DeviceId, DeviceLetter, DialogueDetails, DialogueId, DialogueStatus, DisplayNumber,
-    DocumentRef, Hlc, Level, Locality, LocalityId, MutationId, QuestionId, QuestionKind,
-    QuestionSource, QuestionStatus, QuestionText, Role, StatusEventId, Topic, TopicId, UserId,
+    DeviceId, DialogueDetails, DialogueId, DialogueStatus, DisplayNumber, DocumentRef, Level,
+    Locality, LocalityId, MutationId, QuestionId, QuestionKind, QuestionSource, QuestionStatus,
+    QuestionText, Role, StatusEventId, Topic, TopicId,
 };
 use townhall_server::auth::EnrolmentCode;
-use townhall_server::config::{DatabaseUrl, Settings};
-use townhall_server::http::{self, AppState};
-use townhall_server::store::sqlite::SqliteStore;
-use townhall_server::store::{self, Store, User};
+use townhall_server::http;
+use townhall_server::store::Store;
 use townhall_server::tls::Transport;
+
+use common::{Device, Harness, LogBuffer, enrol_request, from, id, raw_request, request, start};
 
 const SERVER: &str = env!("CARGO_BIN_EXE_townhall-server");
 
-/// A server over a fresh SQLite file, with a clock the test moves.
-struct Harness {
-    router: Router,
-    store: Arc<SqliteStore>,
-    millis: Arc<AtomicI64>,
-    rng: Mutex<StdRng>,
-    dir: TempDir,
-}
-
-/// A response, read whole.
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Bytes,
-}
-
-/// An enrolled device and its next sequence number.
-struct Device {
-    token: String,
-    id: DeviceId,
-    letter: DeviceLetter,
-    seq: u64,
-}
-
-fn start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 1, 8, 0, 0).unwrap()
-}
-
-fn settings(dir: &Path) -> Settings {
-    Settings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        database: DatabaseUrl::Sqlite(dir.join("server.sqlite3")),
-        push_body_limit: 8 * 1024 * 1024,
-        enrol_body_limit: 16 * 1024,
-        enrol_per_minute: 10,
-        enrol_global_per_minute: 1_000,
-        request_timeout: Duration::from_secs(30),
-        header_read_timeout: Duration::from_secs(10),
-        tls: None,
-    }
-}
-
 impl Harness {
-    fn new() -> Self {
-        Self::with(|_| {})
-    }
-
-    fn with(tweak: impl FnOnce(&mut Settings)) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let mut settings = settings(dir.path());
-        tweak(&mut settings);
-        let store = Arc::new(SqliteStore::open(&dir.path().join("server.sqlite3")).unwrap());
-        let millis = Arc::new(AtomicI64::new(start().timestamp_millis()));
-        let clock = {
-            let millis = Arc::clone(&millis);
-            move || DateTime::from_timestamp_millis(millis.load(Ordering::SeqCst)).unwrap()
-        };
-        let state = AppState::new(Arc::clone(&store), Arc::new(clock), settings);
-        Self {
-            router: http::router(state),
-            store,
-            millis,
-            rng: Mutex::new(StdRng::seed_from_u64(7)),
-            dir,
-        }
-    }
-
-    fn now(&self) -> DateTime<Utc> {
-        DateTime::from_timestamp_millis(self.millis.load(Ordering::SeqCst)).unwrap()
-    }
-
-    fn advance(&self, by: TimeDelta) {
-        self.millis
-            .fetch_add(by.num_milliseconds(), Ordering::SeqCst);
-    }
-
-    /// Creates a user of `role` and issues a code for them, as the admin CLI does.
-    fn issue_code(&self, role: Role) -> String {
-        let mut rng = self.rng.lock().unwrap();
-        let user = UserId::generate(1, rand::Rng::random(&mut *rng));
-        self.store
-            .create_user(&User {
-                id: user,
-                name: format!("Trần Thị {role}"),
-                role,
-                jurisdiction: None,
-                agency: None,
-            })
-            .unwrap();
-        let code = EnrolmentCode::generate(&mut *rng);
-        self.store
-            .add_enrolment_code(&store::EnrolmentCode {
-                code_hash: code.hash(),
-                user,
-                expires_at: self.now() + TimeDelta::hours(24),
-            })
-            .unwrap();
-        code.grouped()
-    }
-
-    async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(request).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.into_body().collect().await.unwrap().to_bytes();
-        Reply {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    async fn enrol_with(&self, code: &str, device_name: &str) -> Device {
-        let enrolled: EnrolResponse = self
-            .send(enrol_request(code, device_name))
-            .await
-            .json(StatusCode::OK);
-        Device {
-            token: enrolled.token,
-            id: enrolled.device,
-            letter: enrolled.letter,
-            seq: 0,
-        }
-    }
-
-    async fn enrol(&self, role: Role) -> Device {
-        let code = self.issue_code(role);
-        self.enrol_with(&code, "Máy tính bảng").await
-    }
-
-    async fn push(&self, device: &Device, items: &[PushItem]) -> Reply {
-        let body = serde_json::json!({ "mutations": items }).to_string();
-        self.send(request(Method::POST, "/v1/push", Some(&device.token), body))
-            .await
-    }
-
     /// Pushes `changes` and returns their outcomes, checking the push itself was accepted.
     async fn push_changes(&self, device: &mut Device, changes: Vec<Change>) -> Vec<PushOutcome> {
         let items: Vec<PushItem> = changes.into_iter().map(|c| device.item(c)).collect();
@@ -270,93 +127,6 @@ fn table_names(db: &rusqlite::Connection) -> Vec<String> {
         .unwrap()
 }
 
-impl Reply {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    fn json<T: DeserializeOwned>(&self, status: StatusCode) -> T {
-        assert_eq!(self.status, status, "{}", self.text());
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.text()))
-    }
-
-    fn error(&self, status: StatusCode, code: &str) -> ErrorBody {
-        let body: ErrorBody = self.json(status);
-        assert_eq!(body.code, code, "{}", body.message);
-        assert!(!body.message.is_empty());
-        assert_eq!(self.headers[header::CONTENT_TYPE], "application/json");
-        body
-    }
-}
-
-impl Device {
-    fn item(&mut self, change: Change) -> PushItem {
-        self.seq += 1;
-        let millis = u64::try_from(start().timestamp_millis()).unwrap() + self.seq;
-        let mut random = [0u8; 10];
-        random[..8].copy_from_slice(&self.seq.to_be_bytes());
-        random[8] = self.letter.as_str().as_bytes()[0];
-        PushItem {
-            seq: self.seq,
-            mutation: Mutation {
-                id: MutationId::generate(millis, random),
-                device: self.id,
-                hlc: Hlc::new(millis, 0),
-                change,
-            },
-        }
-    }
-
-    fn capture(&self, id: QuestionId, dialogue: DialogueId, counter: u32, content: &str) -> Change {
-        Change::CaptureQuestion {
-            id,
-            dialogue,
-            number: DisplayNumber {
-                letter: self.letter.clone(),
-                counter,
-            },
-            text: QuestionText {
-                kind: QuestionKind::Petition,
-                source: QuestionSource::InHall,
-                topic: None,
-                content: content.to_owned(),
-            },
-            citizen: Citizen::Anonymous,
-            captured_at: start(),
-        }
-    }
-}
-
-fn request(method: Method, uri: &str, token: Option<&str>, body: impl Into<Body>) -> Request<Body> {
-    let mut builder = Request::builder()
-        .method(method)
-        .uri(uri)
-        .header(header::CONTENT_TYPE, "application/json");
-    if let Some(token) = token {
-        builder = builder.header(header::AUTHORIZATION, format!("Bearer {token}"));
-    }
-    builder.body(body.into()).unwrap()
-}
-
-fn enrol_request(code: &str, device_name: &str) -> Request<Body> {
-    let body = serde_json::json!({ "code": code, "device_name": device_name });
-    request(Method::POST, "/v1/enrol", None, body.to_string())
-}
-
-fn from(address: &str, mut request: Request<Body>) -> Request<Body> {
-    request
-        .extensions_mut()
-        .insert(ConnectInfo(address.parse::<SocketAddr>().unwrap()));
-    request
-}
-
-/// A UUIDv7 made from `n`, so tests name their records.
-fn id(n: u16) -> uuid::Uuid {
-    let mut random = [0u8; 10];
-    random[..2].copy_from_slice(&n.to_be_bytes());
-    townhall_domain::ids::uuid_v7(1_772_352_000_000, random)
-}
-
 fn province(n: u16, name: &str) -> Locality {
     Locality {
         id: LocalityId::from_uuid(id(n)),
@@ -409,19 +179,6 @@ fn secret_forms(token: &str, code: &str) -> Vec<String> {
     ]
 }
 
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for LogBuffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Enrolment, push, pull, a used code, a wrong code, a rate-limited attempt and a revoked
 /// token, all traced at TRACE level into a buffer: neither a token nor a code appears.
 #[test]
@@ -445,7 +202,7 @@ fn secrets_never_reach_the_logs_in_process() {
         .unwrap();
     runtime.block_on(async {
         let server = Harness::with(|s| s.enrol_per_minute = 3);
-        let code = server.issue_code(Role::Secretariat);
+        let code = server.issue_code(Role::Secretariat, None, TimeDelta::hours(24));
         let mut device = server.enrol_with(&code, "Máy tính bảng 1").await;
         let outcomes = server
             .push_changes(
@@ -464,7 +221,7 @@ fn secrets_never_reach_the_logs_in_process() {
             .send(enrol_request(&unknown, "guess"))
             .await
             .error(StatusCode::UNAUTHORIZED, "bad_code");
-        let fresh = server.issue_code(Role::Recorder);
+        let fresh = server.issue_code(Role::Recorder, None, TimeDelta::hours(24));
         server
             .send(enrol_request(&fresh, "limited"))
             .await
@@ -662,7 +419,7 @@ fn database_passwords_are_redacted_in_the_binarys_output() {
 #[tokio::test]
 async fn secrets_are_stored_and_compared_only_as_hashes() {
     let server = Harness::new();
-    let code = server.issue_code(Role::Recorder);
+    let code = server.issue_code(Role::Recorder, None, TimeDelta::hours(24));
     let device = server.enrol_with(&code, "Máy tính bảng 2").await;
     let db = rusqlite::Connection::open(server.dir.path().join("server.sqlite3")).unwrap();
     let mut everything = Vec::<u8>::new();
@@ -725,7 +482,7 @@ async fn enrolment_brute_force_is_limited() {
         s.enrol_per_minute = 5;
         s.enrol_global_per_minute = 20;
     });
-    let code = server.issue_code(Role::Recorder);
+    let code = server.issue_code(Role::Recorder, None, TimeDelta::hours(24));
     let mut guesses = StdRng::seed_from_u64(3);
     for _ in 0..5 {
         let guess = EnrolmentCode::generate(&mut guesses).grouped();
@@ -781,7 +538,7 @@ async fn enrolment_brute_force_is_limited() {
 #[tokio::test]
 async fn path_and_query_injection_change_nothing() {
     let server = Harness::new();
-    let mut device = server.enrol(Role::Secretariat).await;
+    let mut device = server.enrol(Role::Secretariat, None).await;
     server
         .push_changes(
             &mut device,
@@ -874,7 +631,7 @@ async fn path_and_query_injection_change_nothing() {
 async fn hostile_text_in_every_field_is_stored_verbatim() {
     let server = Harness::new();
     let tables = server.tables();
-    let code = server.issue_code(Role::Secretariat);
+    let code = server.issue_code(Role::Secretariat, None, TimeDelta::hours(24));
     let mut device = server.enrol_with(&code, HOSTILE[0]).await;
     let mut changes = Vec::new();
     let mut n = 100;
@@ -1001,7 +758,7 @@ async fn hostile_text_in_every_field_is_stored_verbatim() {
 #[tokio::test]
 async fn oversized_and_deeply_nested_bodies_are_refused() {
     let server = Harness::with(|s| s.push_body_limit = 1024 * 1024);
-    let mut device = server.enrol(Role::Secretariat).await;
+    let mut device = server.enrol(Role::Secretariat, None).await;
     let tables = server.tables();
     let before = server.stored();
     let deep = |open: &str, n: usize| format!("{}{}", open.repeat(n), "]".repeat(n));
@@ -1210,14 +967,6 @@ async fn slow_loris_clients_are_cut_off_while_others_are_served() {
     serving.await.unwrap().unwrap();
 }
 
-async fn raw_request(address: SocketAddr, request: &str) -> String {
-    let mut stream = TcpStream::connect(address).await.unwrap();
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).await.unwrap();
-    reply
-}
-
 /// The admin's powers over the API are the reference data (topics, agencies, localities);
 /// users, codes and devices are managed only through the CLI on the server machine, and no
 /// URL offers them. Each change an administrator or the secretariat makes is refused to the
@@ -1226,7 +975,7 @@ async fn raw_request(address: SocketAddr, request: &str) -> String {
 #[tokio::test]
 async fn administration_is_refused_to_other_roles() {
     let server = Harness::new();
-    let mut secretariat = server.enrol(Role::Secretariat).await;
+    let mut secretariat = server.enrol(Role::Secretariat, None).await;
     let locality = province(1, "Tỉnh Bình Định");
     let dialogue = DialogueId::from_uuid(id(2));
     let agency = AgencyId::from_uuid(id(3));
@@ -1263,7 +1012,7 @@ async fn administration_is_refused_to_other_roles() {
     );
 
     for (r, role) in (0u16..).zip(roles) {
-        let mut device = server.enrol(role).await;
+        let mut device = server.enrol(role, None).await;
         let question = QuestionId::from_uuid(id(10 + 2 * r));
         let other = QuestionId::from_uuid(id(11 + 2 * r));
         let n = 100 + 10 * r;

@@ -15,8 +15,8 @@ use zip::ZipWriter;
 use zip::write::SimpleFileOptions;
 
 use super::{
-    Export, ExportError, NamedCount, ReportQuestion, date_line, date_vn, kind_label, percent_vn,
-    status_label,
+    Export, ExportError, NamedCount, ReportQuestion, date_line, date_vn, kind_label, kinds_named,
+    percent_vn, status_label,
 };
 use townhall_domain::{AnswerMode, Citizen};
 
@@ -134,16 +134,7 @@ fn body<W: Write>(export: &Export<'_>, doc: &mut Doc<W>) -> Result<u64, ExportEr
             t.questions, t.merged
         ),
     )?;
-    let kinds: Vec<NamedCount> = report
-        .by_kind
-        .iter()
-        .map(|k| NamedCount {
-            id: None,
-            name: kind_label(k.kind).to_owned(),
-            count: k.count,
-            share: k.share,
-        })
-        .collect();
+    let kinds = kinds_named(report);
     doc.para(&Para::subsection(), "1. Theo loại")?;
     count_table(doc, "Loại", &kinds, t.questions)?;
     doc.para(&Para::subsection(), "2. Theo lĩnh vực")?;

@@ -931,6 +931,20 @@ fn validate_options(options: &ExportOptions) -> Result<ExportOptions> {
     })
 }
 
+/// The counts by kind as named counts, for the tables the exports share with the other counts.
+pub(crate) fn kinds_named(report: &Report) -> Vec<NamedCount> {
+    report
+        .by_kind
+        .iter()
+        .map(|k| NamedCount {
+            id: None,
+            name: kind_label(k.kind).to_owned(),
+            count: k.count,
+            share: k.share,
+        })
+        .collect()
+}
+
 /// The Vietnamese name of a kind, as the app's message catalogue has it.
 pub(crate) fn kind_label(kind: QuestionKind) -> &'static str {
     match kind {

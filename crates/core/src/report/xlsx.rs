@@ -11,7 +11,7 @@ use std::path::Path;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet};
 
 use super::{
-    Cell, Export, ExportError, NamedCount, date_vn, kind_label, question_cells, question_columns,
+    Cell, Export, ExportError, NamedCount, date_vn, kinds_named, question_cells, question_columns,
     status_label,
 };
 
@@ -138,16 +138,7 @@ pub(crate) fn write(
     }
     total_row(sheet, &formats, row, 1, &[(5, total as f64)])?;
 
-    let kinds: Vec<NamedCount> = report
-        .by_kind
-        .iter()
-        .map(|k| NamedCount {
-            id: None,
-            name: kind_label(k.kind).to_owned(),
-            count: k.count,
-            share: k.share,
-        })
-        .collect();
+    let kinds = kinds_named(report);
     count_sheet(&mut workbook, &formats, SHEETS[2], "Loại", &kinds, total)?;
     count_sheet(
         &mut workbook,
