@@ -22,7 +22,7 @@ use crate::records::{
 
 /// One change made on a device, as it travels in the outbox and over the wire.
 ///
-/// Read by [`flat::deserialize`] rather than a derived `Deserialize`, which for the flattened
+/// Read by `flat::deserialize` rather than a derived `Deserialize`, which for the flattened
 /// `change` would buffer the whole object before reading it.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
