@@ -24,6 +24,9 @@ import type { Topic } from "./Topic";
 
 /**
  * One change made on a device, as it travels in the outbox and over the wire.
+ *
+ * Read by `flat::deserialize` rather than a derived `Deserialize`, which for the flattened
+ * `change` would buffer the whole object before reading it.
  */
 export type Mutation = { 
 /**
