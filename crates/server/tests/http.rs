@@ -36,8 +36,7 @@ use townhall_server::store::sqlite::SqliteStore;
 use townhall_server::store::{self, Store, User};
 
 use common::{
-    Device, Harness, LogBuffer, Reply, enrol_request, from, id, raw_request, request, settings,
-    start,
+    Device, Harness, Reply, enrol_request, from, id, raw_request, request, settings, start,
 };
 
 impl Harness {
@@ -838,15 +837,7 @@ async fn other_errors_are_error_bodies_too() {
 async fn tokens_never_reach_the_logs() {
     let server = Harness::new();
     let device = server.enrol(Role::Recorder, None).await;
-    let logs = Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
-    let writer = {
-        let logs = Arc::clone(&logs);
-        move || LogBuffer(Arc::clone(&logs))
-    };
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(writer)
-        .finish();
+    let (logs, subscriber) = common::trace_into_buffer();
     let _guard = tracing::subscriber::set_default(subscriber);
     let _: PullResponse = server.pull(&device, "since=0").await.json(StatusCode::OK);
     server

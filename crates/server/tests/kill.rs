@@ -19,21 +19,8 @@ use townhall_core::{
 use townhall_domain::validate::{DialogueInput, QuestionInput};
 use townhall_domain::{DialogueId, Level, QuestionId, QuestionKind};
 
-const SERVER: &str = env!("CARGO_BIN_EXE_townhall-server");
-
-fn admin(database: &str, args: &[&str]) -> String {
-    let output = Command::new(SERVER)
-        .args(args)
-        .args(["--database", database])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
+mod common;
+use common::{SERVER, admin};
 
 fn code_for(database: &str, role: &str) -> String {
     let user = admin(

@@ -19,7 +19,6 @@
 mod common;
 
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -46,9 +45,9 @@ use townhall_server::http;
 use townhall_server::store::Store;
 use townhall_server::tls::Transport;
 
-use common::{Device, Harness, LogBuffer, enrol_request, from, id, raw_request, request, start};
-
-const SERVER: &str = env!("CARGO_BIN_EXE_townhall-server");
+use common::{
+    Device, Harness, SERVER, admin, enrol_request, from, id, raw_request, request, start,
+};
 
 impl Harness {
     /// Pushes `changes` and returns their outcomes, checking the push itself was accepted.
@@ -183,15 +182,7 @@ fn secret_forms(token: &str, code: &str) -> Vec<String> {
 /// token, all traced at TRACE level into a buffer: neither a token nor a code appears.
 #[test]
 fn secrets_never_reach_the_logs_in_process() {
-    let logs = Arc::new(Mutex::new(Vec::<u8>::new()));
-    let writer = {
-        let logs = Arc::clone(&logs);
-        move || LogBuffer(Arc::clone(&logs))
-    };
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(writer)
-        .finish();
+    let (logs, subscriber) = common::trace_into_buffer();
     // For every thread, the store's blocking threads included; this is the only test in this
     // file that sets a global subscriber.
     tracing::subscriber::set_global_default(subscriber).unwrap();
@@ -257,21 +248,6 @@ fn secrets_never_reach_the_logs_in_process() {
             assert!(!logs.contains(&secret), "{secret:?} was logged: {logs}");
         }
     });
-}
-
-/// Runs the real binary with `args`, returning its stdout.
-fn admin(database: &str, args: &[&str]) -> String {
-    let output = Command::new(SERVER)
-        .args(args)
-        .args(["--database", database])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
 }
 
 /// The real binary, logging at TRACE to a file while a device enrols, pushes, pulls, is

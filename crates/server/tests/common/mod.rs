@@ -311,3 +311,36 @@ impl Write for LogBuffer {
         Ok(())
     }
 }
+
+/// The real `townhall-server` binary.
+pub(crate) const SERVER: &str = env!("CARGO_BIN_EXE_townhall-server");
+
+/// Runs the server binary's admin command `args` on `database` and returns its stdout; the
+/// test fails if the command does.
+pub(crate) fn admin(database: &str, args: &[&str]) -> String {
+    let output = std::process::Command::new(SERVER)
+        .args(args)
+        .args(["--database", database])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// A subscriber that logs everything, at TRACE, into the returned buffer.
+pub(crate) fn trace_into_buffer() -> (Arc<Mutex<Vec<u8>>>, impl tracing::Subscriber + Send + Sync) {
+    let logs = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let writer = {
+        let logs = Arc::clone(&logs);
+        move || LogBuffer(Arc::clone(&logs))
+    };
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(writer)
+        .finish();
+    (logs, subscriber)
+}
