@@ -38,6 +38,16 @@ pub struct TaskView {
     pub state: TaskState,
 }
 
+impl TaskView {
+    /// `task` as it stands on `today`.
+    fn on(task: DialogueTask, today: NaiveDate) -> Self {
+        Self {
+            state: followup::task_state(task.due_on, task.done_on, today),
+            task,
+        }
+    }
+}
+
 /// A dialogue's preparation: its timeline and checklist.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -226,12 +236,11 @@ impl Replica {
             status,
             townhall_domain::DialogueStatus::Concluded | townhall_domain::DialogueStatus::Closed
         );
-        let plain: Vec<DialogueTask> = tasks.to_vec();
         let milestones = followup::timeline(
             vietnam_date(starts_at.to_utc()),
             plan_issued_on,
             held,
-            &plain,
+            &tasks,
             today,
         );
         Ok(DialoguePlan {
@@ -239,10 +248,7 @@ impl Replica {
             milestones,
             tasks: tasks
                 .into_iter()
-                .map(|task| TaskView {
-                    state: followup::task_state(task.due_on, task.done_on, today),
-                    task,
-                })
+                .map(|task| TaskView::on(task, today))
                 .collect(),
         })
     }
@@ -396,7 +402,7 @@ impl Replica {
         let policy = self.policy()?;
         let mut ctx = self.row_context(&policy)?;
         let today = ctx.dates.today;
-        let mut empty = FollowUp {
+        let mut follow_up = FollowUp {
             overdue: 0,
             escalated: 0,
             due_soon: 0,
@@ -405,7 +411,7 @@ impl Replica {
             tasks: Vec::new(),
         };
         if matches!(identity.role, Role::Recorder | Role::Admin) {
-            return Ok(empty);
+            return Ok(follow_up);
         }
         let window = policy
             .calendar
@@ -433,10 +439,10 @@ impl Replica {
                 continue;
             };
             if standing.overdue {
-                empty.overdue += 1;
-                empty.escalated += u32::from(standing.escalated);
+                follow_up.overdue += 1;
+                follow_up.escalated += u32::from(standing.escalated);
             } else if standing.due_soon {
-                empty.due_soon += 1;
+                follow_up.due_soon += 1;
             } else {
                 continue;
             }
@@ -448,21 +454,18 @@ impl Replica {
             (s, row.due_on)
         });
         questions.truncate(FOLLOW_UP_LIMIT);
-        empty.questions = questions;
+        follow_up.questions = questions;
         if identity.role == Role::Secretariat {
             let soon = today
                 .checked_add_days(chrono::Days::new(7))
                 .unwrap_or(today);
             let tasks = self.tasks_where("done_on IS NULL AND due_on <= ?1", &soon.to_string())?;
-            empty.tasks = tasks
+            follow_up.tasks = tasks
                 .into_iter()
-                .map(|task| TaskView {
-                    state: followup::task_state(task.due_on, task.done_on, today),
-                    task,
-                })
+                .map(|task| TaskView::on(task, today))
                 .collect();
-            empty.tasks_overdue = u32::try_from(
-                empty
+            follow_up.tasks_overdue = u32::try_from(
+                follow_up
                     .tasks
                     .iter()
                     .filter(|t| t.state == TaskState::Overdue)
@@ -470,16 +473,17 @@ impl Replica {
             )
             .unwrap_or(u32::MAX);
         }
-        Ok(empty)
+        Ok(follow_up)
     }
 
     /// The reminders not yet shown today, in the user's language; each is remembered as shown,
     /// so calling this again the same day returns only new ones.
     pub fn take_reminders(&mut self) -> Result<Vec<Reminder>> {
-        if !self.settings()?.reminders {
+        let settings = self.settings()?;
+        if !settings.reminders {
             return Ok(Vec::new());
         }
-        let language = self.settings()?.language;
+        let language = settings.language;
         let follow_up = self.follow_up()?;
         let today = self.clock().today();
         let mut reminded: Reminded = self
