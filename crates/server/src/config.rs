@@ -359,7 +359,17 @@ impl fmt::Debug for DatabaseUrl {
 pub fn redact(url: &str) -> String {
     let mut out = match url.split_once("://") {
         Some((scheme, rest)) => {
-            let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            // A PostgreSQL driver reads the credentials up to the `@` wherever it is, so a
+            // password may hold `/`, `?` or `#`: there the authority ends after the last `@`.
+            // (Found by fuzzing: `postgres://u:pa/ss@host` was shown whole.)
+            let host_from = match scheme {
+                "postgres" | "postgresql" => rest.rfind('@').map_or(0, |at| at + 1),
+                _ => 0,
+            };
+            let authority_end = rest
+                .get(host_from..)
+                .and_then(|host| host.find(['/', '?', '#']))
+                .map_or(rest.len(), |n| host_from + n);
             let (authority, tail) = rest.split_at(authority_end);
             // The host follows the last `@`: a password may itself contain `@`.
             let authority = match authority.rsplit_once('@') {
@@ -643,6 +653,26 @@ mod tests {
         );
         check("/var/lib/th.sqlite3", None);
         check("mysql://h/db", None);
+    }
+
+    #[test]
+    fn passwords_with_slashes_are_redacted() {
+        let check = |url: &str, expected: &str| assert_eq!(redact(url), expected, "{url}");
+        check(
+            "postgres://townhall:pa/ss@db/townhall",
+            "postgres://townhall:***@db/townhall",
+        );
+        check(
+            "postgresql://u:a?b#c/d@h:5432/db?sslmode=require",
+            "postgresql://u:***@h:5432/db?sslmode=require",
+        );
+        check(
+            "postgresql://dastg\u{8}er&/\0\0hall:s3cretpassw0rd@di",
+            "postgresql://dastg\u{8}er&/\0\0hall:***@di",
+        );
+        let db: DatabaseUrl = "postgres://th:se/cr?et@db/th".parse().unwrap();
+        assert_eq!(db.to_string(), "postgres://th:***@db/th");
+        assert_eq!(format!("{db:?}"), "DatabaseUrl(postgres://th:***@db/th)");
     }
 
     #[test]
