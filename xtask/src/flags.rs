@@ -25,6 +25,13 @@ Commands:
                    against the real server binary on a temporary SQLite file (or a throwaway
                    PostgreSQL); reports latency per endpoint, errors, server CPU and memory.
                    A CI smoke run: --devices 20 --questions 50 --laptops 3
+  chaos --minutes N [--seed S]
+                   the chaos soak: the server binary and 10 device processes syncing
+                   through a faulty network, with SIGKILLs, clock jumps and a restore from
+                   backup; then checks every replica, the journals and the databases
+  fuzz [--smoke | --minutes N] [--target T]
+                   run each fuzz target in fuzz/ (nightly, cargo-fuzz) for N minutes
+                   (default 10), one after another; --smoke: 15 s each (part of `test`)
   help             print this message";
 
 /// A developer command, parsed from the arguments after `cargo xtask`.
@@ -49,6 +56,28 @@ pub(crate) enum Command {
     Bundle,
     /// Play many devices against the real server and report its latency and resources.
     Load(LoadFlags),
+    /// The chaos soak.
+    Chaos(ChaosFlags),
+    /// Run the fuzz targets.
+    Fuzz(FuzzFlags),
+}
+
+/// How long and with which seed a chaos soak runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ChaosFlags {
+    /// Minutes of chaos before the faults stop and the checker runs.
+    pub(crate) minutes: u64,
+    /// The seed of every random choice; a fresh one when `None`.
+    pub(crate) seed: Option<u64>,
+}
+
+/// How long, and which fuzz targets, `fuzz` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FuzzFlags {
+    /// Seconds per target.
+    pub(crate) seconds: u64,
+    /// Only this target; every target when `None`.
+    pub(crate) target: Option<&'static str>,
 }
 
 /// The sizes and backend of a `load` run; `None` keeps the load generator's default.
@@ -102,6 +131,8 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, U
             return Ok(Command::Bench { quick });
         }
         "load" => return parse_load(&rest).map(Command::Load),
+        "chaos" => return parse_chaos(&rest).map(Command::Chaos),
+        "fuzz" => return parse_fuzz(&rest).map(Command::Fuzz),
         _ => return Err(UsageError(format!("unknown command `{name}`"))),
     };
     // Ignoring an argument would let a typo run something the developer did not ask for.
@@ -142,6 +173,62 @@ fn parse_load(args: &[String]) -> Result<LoadFlags, UsageError> {
     Ok(flags)
 }
 
+/// Reads the number after `flag`.
+fn number(flag: &str, value: Option<&String>) -> Result<u64, UsageError> {
+    let value = value.ok_or_else(|| UsageError(format!("`{flag}` needs a number")))?;
+    value
+        .parse::<u64>()
+        .map_err(|_| UsageError(format!("`{flag}` takes a number, not `{value}`")))
+}
+
+/// Parses the arguments of `chaos`; `--minutes` is required and positive.
+fn parse_chaos(args: &[String]) -> Result<ChaosFlags, UsageError> {
+    let (mut minutes, mut seed) = (None, None);
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--minutes" => minutes = Some(number(arg, args.next())?),
+            "--seed" => seed = Some(number(arg, args.next())?),
+            _ => return Err(UsageError(format!("unknown argument `{arg}` for `chaos`"))),
+        }
+    }
+    match minutes {
+        Some(minutes) if minutes > 0 => Ok(ChaosFlags { minutes, seed }),
+        Some(_) => Err(UsageError("`--minutes` must be at least 1".to_owned())),
+        None => Err(UsageError("`chaos` needs `--minutes N`".to_owned())),
+    }
+}
+
+/// Parses the arguments of `fuzz`.
+fn parse_fuzz(args: &[String]) -> Result<FuzzFlags, UsageError> {
+    let mut flags = FuzzFlags {
+        seconds: 600,
+        target: None,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--smoke" => flags.seconds = crate::fuzz::SMOKE_SECONDS,
+            "--minutes" => match number(arg, args.next())? {
+                0 => return Err(UsageError("`--minutes` must be at least 1".to_owned())),
+                minutes => flags.seconds = minutes * 60,
+            },
+            "--target" => {
+                let name = args
+                    .next()
+                    .ok_or_else(|| UsageError("`--target` needs a name".to_owned()))?;
+                let target = crate::fuzz::TARGETS
+                    .iter()
+                    .find(|t| *t == name)
+                    .ok_or_else(|| UsageError(format!("no fuzz target `{name}`")))?;
+                flags.target = Some(target);
+            }
+            _ => return Err(UsageError(format!("unknown argument `{arg}` for `fuzz`"))),
+        }
+    }
+    Ok(flags)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +263,56 @@ mod tests {
                 postgres: true,
             })),
         );
+    }
+
+    #[test]
+    fn chaos_and_fuzz() {
+        check(
+            "chaos --minutes 2 --seed 7",
+            Ok(Command::Chaos(ChaosFlags {
+                minutes: 2,
+                seed: Some(7),
+            })),
+        );
+        check(
+            "chaos --minutes 20",
+            Ok(Command::Chaos(ChaosFlags {
+                minutes: 20,
+                seed: None,
+            })),
+        );
+        check("chaos", Err("`chaos` needs `--minutes N`"));
+        check("chaos --minutes 0", Err("`--minutes` must be at least 1"));
+        check(
+            "chaos --minutes x",
+            Err("`--minutes` takes a number, not `x`"),
+        );
+        check(
+            "chaos --minutes 1 --fast",
+            Err("unknown argument `--fast` for `chaos`"),
+        );
+        check(
+            "fuzz",
+            Ok(Command::Fuzz(FuzzFlags {
+                seconds: 600,
+                target: None,
+            })),
+        );
+        check(
+            "fuzz --smoke",
+            Ok(Command::Fuzz(FuzzFlags {
+                seconds: 15,
+                target: None,
+            })),
+        );
+        check(
+            "fuzz --minutes 12 --target push",
+            Ok(Command::Fuzz(FuzzFlags {
+                seconds: 720,
+                target: Some("push"),
+            })),
+        );
+        check("fuzz --target nope", Err("no fuzz target `nope`"));
     }
 
     #[test]

@@ -10,8 +10,10 @@
 
 mod app;
 mod bindings;
+mod chaos;
 mod cmd;
 mod flags;
+mod fuzz;
 mod prereqs;
 
 use std::path::{Path, PathBuf};
@@ -20,7 +22,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 
 use crate::cmd::{Cmd, announce};
-use crate::flags::{Command, LoadFlags, USAGE};
+use crate::flags::{ChaosFlags, Command, FuzzFlags, LoadFlags, USAGE};
 
 /// Parses the command line and runs the command.
 ///
@@ -58,6 +60,10 @@ fn dispatch(command: Command) -> Result<()> {
         Command::Run => app::run(&root),
         Command::Bundle => app::bundle(&root),
         Command::Load(flags) => load(&root, flags),
+        Command::Chaos(flags) => chaos::run(&root, flags).map(drop),
+        Command::Fuzz(FuzzFlags { seconds, target }) => {
+            fuzz::run(&root, seconds, target, fuzz::Sanitizer::Address).map(drop)
+        }
     }
 }
 
@@ -97,6 +103,28 @@ fn test(root: &Path) -> Result<()> {
     add(cargo(root)
         .args(["test", "--workspace", "--all-targets", "--locked"])
         .run_tests()?);
+
+    // A short chaos soak with a fixed seed: the server and ten device processes through a
+    // faulty network, with kills, clock jumps and a restore, then the checker.
+    announce("running a 2-minute chaos soak (seed 1)");
+    let chaos = chaos::run(
+        root,
+        ChaosFlags {
+            minutes: chaos::CI_MINUTES,
+            seed: Some(1),
+        },
+    );
+    add(chaos::counts(&chaos));
+
+    // The fuzz targets for a few seconds each, when the machine has a nightly toolchain
+    // (cargo-fuzz needs one); cargo-fuzz itself is installed when missing.
+    if fuzz::nightly_available() {
+        announce("fuzzing each target briefly (nightly, cargo-fuzz)");
+        let fuzzed = fuzz::run(root, fuzz::SMOKE_SECONDS, None, fuzz::Sanitizer::None);
+        add(fuzz::counts(&fuzzed));
+    } else {
+        announce("no nightly toolchain: skipping the fuzz smoke run");
+    }
 
     announce("rendering every screen in Chromium at tablet sizes, with touch");
     add(app::npm_tests(&root.join("ui"), "test:chromium")?);
