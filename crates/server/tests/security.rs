@@ -29,6 +29,7 @@ use rand::rngs::StdRng;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use townhall_domain::followup::FollowUpPolicy;
 use townhall_domain::mutation::Change;
 use townhall_domain::permissions::{Action, Scope, authorize};
 use townhall_domain::wire::{
@@ -36,9 +37,10 @@ use townhall_domain::wire::{
 };
 use townhall_domain::{
     Agency, AgencyId, AnswerBody, AnswerId, AnswerMode, AssignmentId, AssignmentTerms, Citizen,
-    DeviceId, DialogueDetails, DialogueId, DialogueStatus, DisplayNumber, DocumentRef, Level,
-    Locality, LocalityId, MutationId, QuestionId, QuestionKind, QuestionSource, QuestionStatus,
-    QuestionText, Role, StatusEventId, Topic, TopicId,
+    CoordinatingBody, DeviceId, DialogueDetails, DialogueId, DialogueStatus, DialogueTask,
+    DialogueTaskId, DisplayNumber, DocumentRef, Level, Locality, LocalityId, MutationId,
+    QuestionId, QuestionKind, QuestionSource, QuestionStatus, QuestionText, Role, StatusEventId,
+    TaskKind, Topic, TopicId,
 };
 use townhall_server::auth::EnrolmentCode;
 use townhall_server::http;
@@ -962,7 +964,8 @@ async fn administration_is_refused_to_other_roles() {
         Role::Agency,
         Role::Admin,
     ];
-    // Two questions per role, so each role's merge and assignment meet fresh questions.
+    // Three questions per role, so each role's merge, repeat link and assignment meet fresh
+    // questions.
     let mut setup = vec![
         Change::UpsertLocality(locality.clone()),
         Change::UpsertAgency(Agency {
@@ -976,7 +979,7 @@ async fn administration_is_refused_to_other_roles() {
             details: dialogue_details(locality.id, "nhân dân"),
         },
     ];
-    for i in 0..u16::try_from(roles.len() * 2).unwrap() {
+    for i in 0..u16::try_from(roles.len() * 3).unwrap() {
         let question = QuestionId::from_uuid(id(10 + i));
         setup.push(secretariat.capture(question, dialogue, u32::from(i) + 1, "Đường hỏng"));
     }
@@ -989,8 +992,9 @@ async fn administration_is_refused_to_other_roles() {
 
     for (r, role) in (0u16..).zip(roles) {
         let mut device = server.enrol(role, None).await;
-        let question = QuestionId::from_uuid(id(10 + 2 * r));
-        let other = QuestionId::from_uuid(id(11 + 2 * r));
+        let question = QuestionId::from_uuid(id(10 + 3 * r));
+        let other = QuestionId::from_uuid(id(11 + 3 * r));
+        let later = QuestionId::from_uuid(id(12 + 3 * r));
         let n = 100 + 10 * r;
         let attempts = [
             (
@@ -1054,6 +1058,33 @@ async fn administration_is_refused_to_other_roles() {
                     question,
                     status: QuestionStatus::Resolved,
                 },
+            ),
+            (
+                Action::EditDialogue,
+                Change::UpsertDialogueTask(DialogueTask {
+                    id: DialogueTaskId::from_uuid(id(n + 5)),
+                    dialogue,
+                    kind: TaskKind::Notice,
+                    title: format!("Thông báo ({role})"),
+                    body: CoordinatingBody::PartyOffice,
+                    due_on: NaiveDate::from_ymd_opt(2026, 3, 20).unwrap(),
+                    done_on: None,
+                    note: String::new(),
+                }),
+            ),
+            (
+                Action::MergeDuplicate,
+                Change::LinkRepeat {
+                    question: later,
+                    earlier: Some(question),
+                },
+            ),
+            (
+                Action::EditPolicy,
+                Change::SetPolicy(FollowUpPolicy {
+                    answer_working_days: 10 + r,
+                    ..FollowUpPolicy::default()
+                }),
             ),
         ];
         let sent: Vec<PushItem> = attempts
