@@ -24,6 +24,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_app.sql"),
     include_str!("../migrations/0005_reports.sql"),
     include_str!("../migrations/0006_followup.sql"),
+    include_str!("../migrations/0007_search_detail.sql"),
 ];
 
 /// The schema version this build writes.
@@ -195,6 +196,16 @@ mod tests {
         assert_eq!(found("duong"), ["q1"]);
         assert_eq!(found("nguyen"), ["q1"]);
         assert_eq!(found("b*"), ["q1", "q2"]);
+        assert_eq!(found("content : duong"), ["q1"]);
+        // The index the last migration made keeps no word positions.
+        let index: String = conn
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE name = 'question_search'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(index.contains("detail = column"), "{index}");
         let integrity: String = conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .unwrap();
