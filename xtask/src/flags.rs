@@ -78,6 +78,8 @@ pub(crate) struct FuzzFlags {
     pub(crate) seconds: u64,
     /// Only this target; every target when `None`.
     pub(crate) target: Option<&'static str>,
+    /// A smoke run: built without AddressSanitizer, as in `cargo xtask test`.
+    pub(crate) smoke: bool,
 }
 
 /// The sizes and backend of a `load` run; `None` keeps the load generator's default.
@@ -204,11 +206,15 @@ fn parse_fuzz(args: &[String]) -> Result<FuzzFlags, UsageError> {
     let mut flags = FuzzFlags {
         seconds: 600,
         target: None,
+        smoke: false,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--smoke" => flags.seconds = crate::fuzz::SMOKE_SECONDS,
+            "--smoke" => {
+                flags.seconds = crate::fuzz::SMOKE_SECONDS;
+                flags.smoke = true;
+            }
             "--minutes" => match number(arg, args.next())? {
                 0 => return Err(UsageError("`--minutes` must be at least 1".to_owned())),
                 minutes => flags.seconds = minutes * 60,
@@ -296,6 +302,7 @@ mod tests {
             Ok(Command::Fuzz(FuzzFlags {
                 seconds: 600,
                 target: None,
+                smoke: false,
             })),
         );
         check(
@@ -303,6 +310,7 @@ mod tests {
             Ok(Command::Fuzz(FuzzFlags {
                 seconds: 15,
                 target: None,
+                smoke: true,
             })),
         );
         check(
@@ -310,6 +318,7 @@ mod tests {
             Ok(Command::Fuzz(FuzzFlags {
                 seconds: 720,
                 target: Some("push"),
+                smoke: false,
             })),
         );
         check("fuzz --target nope", Err("no fuzz target `nope`"));

@@ -61,8 +61,17 @@ fn dispatch(command: Command) -> Result<()> {
         Command::Bundle => app::bundle(&root),
         Command::Load(flags) => load(&root, flags),
         Command::Chaos(flags) => chaos::run(&root, flags).map(drop),
-        Command::Fuzz(FuzzFlags { seconds, target }) => {
-            fuzz::run(&root, seconds, target, fuzz::Sanitizer::Address).map(drop)
+        Command::Fuzz(FuzzFlags {
+            seconds,
+            target,
+            smoke,
+        }) => {
+            let sanitizer = if smoke {
+                fuzz::Sanitizer::None
+            } else {
+                fuzz::Sanitizer::Address
+            };
+            fuzz::run(&root, seconds, target, sanitizer).map(drop)
         }
     }
 }
