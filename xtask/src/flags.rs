@@ -19,11 +19,13 @@ Commands:
   bench [--quick]  run the benchmark harness, then measure the app in WebKitGTK (cold start,
                    Save to number, scrolling 10,000 questions, bundle size); --quick: small data
   bundle           build the release app and its .deb, and report their sizes
-  load [--devices N] [--questions N] [--laptops N] [--postgres]
+  load [--devices N] [--questions N] [--laptops N] [--pace S] [--postgres]
                    play N recorders' tablets (default 300) each capturing and pushing
                    questions (default 300), then laptops (default 50) pulling the province,
                    against the real server binary on a temporary SQLite file (or a throwaway
                    PostgreSQL); reports latency per endpoint, errors, server CPU and memory.
+                   --pace S: every device at once, each syncing every S seconds (open loop)
+                   instead of as fast as the server answers, 64 at a time
                    A CI smoke run: --devices 20 --questions 50 --laptops 3
   chaos --minutes N [--seed S]
                    the chaos soak: the server binary and 10 device processes syncing
@@ -91,6 +93,8 @@ pub(crate) struct LoadFlags {
     pub(crate) questions: Option<usize>,
     /// Secretariat laptops pulling the province.
     pub(crate) laptops: Option<usize>,
+    /// Seconds between a device's syncs (open loop); as fast as answered when `None`.
+    pub(crate) pace: Option<usize>,
     /// Run against a throwaway PostgreSQL instead of SQLite.
     pub(crate) postgres: bool,
 }
@@ -160,6 +164,7 @@ fn parse_load(args: &[String]) -> Result<LoadFlags, UsageError> {
             "--devices" => &mut flags.devices,
             "--questions" => &mut flags.questions,
             "--laptops" => &mut flags.laptops,
+            "--pace" => &mut flags.pace,
             _ => return Err(UsageError(format!("unknown argument `{arg}` for `load`"))),
         };
         let value = args
@@ -266,8 +271,20 @@ mod tests {
                 devices: Some(20),
                 questions: Some(50),
                 laptops: Some(0),
+                pace: None,
                 postgres: true,
             })),
+        );
+        check(
+            "load --pace 20",
+            Ok(Command::Load(LoadFlags {
+                pace: Some(20),
+                ..LoadFlags::default()
+            })),
+        );
+        check(
+            "load --pace 0",
+            Err("`--pace` takes a positive number, not `0`"),
         );
     }
 

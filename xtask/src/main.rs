@@ -266,6 +266,7 @@ fn load(root: &Path, flags: LoadFlags) -> Result<()> {
         ("--devices", flags.devices),
         ("--questions", flags.questions),
         ("--laptops", flags.laptops),
+        ("--pace", flags.pace),
     ] {
         if let Some(value) = value {
             run = run.args([flag.to_owned(), value.to_string()]);

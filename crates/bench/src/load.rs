@@ -10,6 +10,12 @@
 //!    [`crate::corpus`]) and pushes them in batches as it goes, then pulls its commune;
 //! 3. the secretariat's laptops each enrol and pull the whole province.
 //!
+//! By default every device works as fast as the server answers (a closed loop, at most
+//! `concurrency` at once): that measures the server's throughput, and its latency under a
+//! queue it cannot drain. With `pace`, every device works on its own schedule instead, a
+//! sync every `pace` from a random start (an open loop, all devices at once), as tablets in
+//! halls do: that measures latency at a given rate of requests.
+//!
 //! Every request is timed per endpoint. Devices speak through `townhall_core`'s
 //! [`SyncClient`], the app's own HTTP client, but keep no replica: the figures are the
 //! server's, not a device's SQLite.
@@ -55,8 +61,11 @@ pub struct LoadOptions {
     pub laptops: usize,
     /// Questions per push: a recorder syncs after every `batch` captures.
     pub batch: usize,
-    /// How many devices work at once.
+    /// How many devices work at once, without `pace`.
     pub concurrency: usize,
+    /// Each device syncs every `pace`, from a random start within the first, instead of as
+    /// fast as it can; every device is then at work at once.
+    pub pace: Option<Duration>,
     /// The `townhall-server` binary to run.
     pub server: PathBuf,
     /// The database it serves; a SQLite file in a temporary directory when `None`.
@@ -72,6 +81,7 @@ impl LoadOptions {
             laptops: 50,
             batch: 50,
             concurrency: 64,
+            pace: None,
             server,
             database: None,
         }
@@ -89,6 +99,8 @@ pub struct LoadReport {
     pub questions: usize,
     /// Laptops.
     pub laptops: usize,
+    /// How often each device synced, when paced.
+    pub pace: Option<Duration>,
     /// Latencies per endpoint and phase, e.g. `push` or `pull (laptops)`.
     pub endpoints: BTreeMap<String, Latencies>,
     /// Requests that failed (an error answer, a rejected mutation or no answer).
@@ -186,6 +198,7 @@ pub fn run(options: &LoadOptions) -> Result<LoadReport> {
         devices: options.devices,
         questions: options.questions,
         laptops: options.laptops,
+        pace: options.pace,
         endpoints: measured.endpoints,
         errors: measured.errors,
         error_samples: measured.error_samples,
@@ -510,7 +523,13 @@ async fn play(
 
     plan_province(&url, &codes.secretariat, province).await?;
 
-    let limit = Arc::new(tokio::sync::Semaphore::new(options.concurrency.max(1)));
+    // Paced devices are all at work at once, each on its own schedule.
+    let permits = match options.pace {
+        Some(_) => options.devices + options.laptops,
+        None => options.concurrency,
+    };
+    let limit = Arc::new(tokio::sync::Semaphore::new(permits.max(1)));
+    let pace = options.pace;
     let started = Instant::now();
     let mut tasks = Vec::new();
     for (i, (code, commune)) in codes.recorders.into_iter().enumerate() {
@@ -521,7 +540,14 @@ async fn play(
             let Ok(_permit) = limit.acquire_owned().await else {
                 return;
             };
-            recorder(&tally, &url, &code, i, dialogue, questions, batch).await;
+            let device = RecorderPlan {
+                index: i,
+                dialogue,
+                questions,
+                batch,
+                pace,
+            };
+            recorder(&tally, &url, &code, device).await;
         }));
     }
     for task in tasks {
@@ -537,6 +563,9 @@ async fn play(
             let Ok(_permit) = limit.acquire_owned().await else {
                 return 0;
             };
+            if let Some(pace) = pace {
+                tokio::time::sleep(random_phase(pace)).await;
+            }
             laptop(&tally, &url, &code).await
         }));
     }
@@ -694,16 +723,45 @@ fn tally_errors(tally: &Tally) -> Vec<String> {
         .clone()
 }
 
-/// One recorder: enrol, capture and push `questions` in batches of `batch`, pull its commune.
-async fn recorder(
-    tally: &Tally,
-    url: &str,
-    code: &str,
+/// What one recorder does.
+struct RecorderPlan {
+    /// Its number, from 0.
     index: usize,
+    /// The dialogue it records.
     dialogue: DialogueId,
+    /// Questions it captures.
     questions: usize,
+    /// Questions per push.
     batch: usize,
-) {
+    /// How often it syncs, when paced.
+    pace: Option<Duration>,
+}
+
+/// A random point within the first `pace`, so paced devices do not start together.
+fn random_phase(pace: Duration) -> Duration {
+    pace.mul_f64(rand::random::<f64>())
+}
+
+/// One recorder: enrol, capture and push `questions` in batches of `batch`, pull its commune.
+/// Paced, it starts at a random point of the first period and syncs at the start of each
+/// period after (at once if the one before ran late).
+async fn recorder(tally: &Tally, url: &str, code: &str, plan: RecorderPlan) {
+    let RecorderPlan {
+        index,
+        dialogue,
+        questions,
+        batch,
+        pace,
+    } = plan;
+    if let Some(pace) = pace {
+        tokio::time::sleep(random_phase(pace)).await;
+    }
+    let started = tokio::time::Instant::now();
+    let mut period = 0u32;
+    let mut next_period = || {
+        period += 1;
+        pace.map(|pace| tokio::time::sleep_until(started + pace * period))
+    };
     let name = format!("Máy tính bảng {}", index + 1);
     let Some(mut device) = Sender::enrol(tally, url, code, &name).await else {
         return;
@@ -716,6 +774,11 @@ async fn recorder(
     let mut corpus = Corpus::new(index as u64);
     let mut counter = 0;
     while counter < questions {
+        if counter > 0
+            && let Some(wait) = next_period()
+        {
+            wait.await;
+        }
         let n = batch.min(questions - counter);
         let changes: Vec<Change> = (0..n)
             .map(|_| {
@@ -725,6 +788,9 @@ async fn recorder(
             .collect();
         let applied = device.push(tally, "push", changes).await;
         tally.applied.fetch_add(applied, Ordering::SeqCst);
+    }
+    if let Some(wait) = next_period() {
+        wait.await;
     }
     device.pull_all(tally, "pull (recorders)").await;
 }
@@ -783,6 +849,17 @@ impl fmt::Display for LoadReport {
             "Townhall load — {} recorders × {} questions, then {} laptops, on {}",
             self.devices, self.questions, self.laptops, self.backend
         )?;
+        match self.pace {
+            Some(pace) => writeln!(
+                f,
+                "paced: every device at work at once, each syncing every {:.1} s from a random start",
+                pace.as_secs_f64()
+            )?,
+            None => writeln!(
+                f,
+                "closed loop: each device syncs again as soon as answered"
+            )?,
+        }
         writeln!(
             f,
             "{:<22} {:>8} {:>10} {:>10} {:>10} {:>10}",

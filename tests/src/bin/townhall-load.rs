@@ -15,7 +15,8 @@ use townhall_bench::load::{self, LoadOptions};
 use townhall_tests::postgres::PostgresServer;
 
 const USAGE: &str = "usage: townhall-load [--devices N] [--questions N] [--laptops N] \
-                     [--batch N] [--concurrency N] [--postgres | --database URL] [--server PATH]";
+                     [--batch N] [--concurrency N | --pace SECONDS] [--postgres | --database URL] \
+                     [--server PATH]";
 
 fn main() -> Result<()> {
     let beside_us = std::env::current_exe()?
@@ -44,6 +45,14 @@ fn main() -> Result<()> {
             "--laptops" => options.laptops = number()?,
             "--batch" => options.batch = number()?,
             "--concurrency" => options.concurrency = number()?,
+            "--pace" => {
+                let seconds = value
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|s| s.is_finite() && *s > 0.0)
+                    .with_context(|| format!("--pace takes a number of seconds, not {value:?}"))?;
+                options.pace = Some(std::time::Duration::from_secs_f64(seconds));
+            }
             "--database" => options.database = Some(value),
             "--server" => options.server = PathBuf::from(value),
             _ => bail!("unknown argument `{arg}`\n{USAGE}"),
