@@ -63,12 +63,28 @@ pub const DEFAULT_PULL_LIMIT: u32 = 500;
 /// (default 10 s) is what `townhall-server serve` uses.
 pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How many store calls run at once, at most: twice the cores, and at least 4.
+///
+/// Each call holds a blocking thread and, for a read, a database connection with its page
+/// cache. Unbounded, 300 tablets pulling at once meant 300 threads sharing two cores and a
+/// gigabyte of caches, every pull taking seconds and some timing out; bounded, the others wait
+/// their turn in order, holding nothing but their request.
+fn store_workers() -> usize {
+    std::thread::available_parallelism()
+        .map_or(2, std::num::NonZero::get)
+        .saturating_mul(2)
+        .max(4)
+}
+
 /// What every handler shares: the store, the clock, the enrolment limiter and the settings.
 pub struct AppState<S> {
     store: Arc<S>,
     clock: Arc<dyn Clock>,
     limiter: Arc<EnrolLimiter>,
     settings: Arc<Settings>,
+    /// Turns to run a store call, see [`store_workers`]; fair, so requests are served in the
+    /// order they asked.
+    workers: Arc<tokio::sync::Semaphore>,
 }
 
 impl<S: Store> AppState<S> {
@@ -81,11 +97,14 @@ impl<S: Store> AppState<S> {
             clock,
             limiter: Arc::new(limiter),
             settings: Arc::new(settings),
+            workers: Arc::new(tokio::sync::Semaphore::new(store_workers())),
         }
     }
 
     /// Runs `f` on a blocking thread: store calls are synchronous and may wait on disk or on
-    /// a lock, which must not stall the async threads.
+    /// a lock, which must not stall the async threads. It waits for a turn first; the turn
+    /// goes with `f` and ends when `f` does, even if the request is dropped meanwhile (a
+    /// timeout), so the bound holds for the work actually running.
     async fn blocking<T, E>(
         &self,
         f: impl FnOnce(&S) -> Result<T, E> + Send + 'static,
@@ -95,7 +114,15 @@ impl<S: Store> AppState<S> {
         E: Into<ApiError> + Send + 'static,
     {
         let store = Arc::clone(&self.store);
-        match tokio::task::spawn_blocking(move || f(&store)).await {
+        let turn = Arc::clone(&self.workers)
+            .acquire_owned()
+            .await
+            .map_err(|e| ApiError::Internal(format!("the store's queue closed: {e}")))?;
+        let work = move || {
+            let _turn = turn;
+            f(&store)
+        };
+        match tokio::task::spawn_blocking(work).await {
             Ok(result) => result.map_err(Into::into),
             Err(e) => Err(ApiError::Internal(format!("a store task failed: {e}"))),
         }
@@ -110,6 +137,7 @@ impl<S> Clone for AppState<S> {
             clock: Arc::clone(&self.clock),
             limiter: Arc::clone(&self.limiter),
             settings: Arc::clone(&self.settings),
+            workers: Arc::clone(&self.workers),
         }
     }
 }

@@ -1126,3 +1126,93 @@ async fn administration_is_refused_to_other_roles() {
         }
     }
 }
+
+/// How many files this process has open at `path`: one per SQLite connection to it.
+fn open_files(path: &std::path::Path) -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter(|target| target == path)
+        .count()
+}
+
+/// A province's worth of tablets pulling at the same moment: every pull answers, and the store
+/// calls wait their turn instead of each taking a blocking thread and, for a read, a database
+/// connection with its cache (which on two cores made every pull take seconds, and some time
+/// out).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crowd_of_pulls_waits_its_turn() {
+    let server = std::sync::Arc::new(Harness::new());
+    let database = server.dir.path().join("server.sqlite3");
+    let mut secretariat = server.enrol(Role::Secretariat, None).await;
+    let locality = province(1, "Tỉnh Gia Lai");
+    let dialogue = DialogueId::from_uuid(id(2));
+    let mut changes = vec![
+        Change::UpsertLocality(locality.clone()),
+        Change::CreateDialogue {
+            id: dialogue,
+            details: dialogue_details(locality.id, "nhân dân"),
+        },
+    ];
+    for i in 0..600u16 {
+        let question = QuestionId::from_uuid(id(100 + i));
+        changes.push(secretariat.capture(
+            question,
+            dialogue,
+            u32::from(i) + 1,
+            "Đề nghị sửa chữa tuyến đường liên thôn bị hư hỏng nặng sau mùa mưa lũ",
+        ));
+    }
+    let outcomes = server.push_changes(&mut secretariat, changes).await;
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o, PushOutcome::Applied { .. }))
+    );
+
+    let peak = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let sampler = {
+        let (peak, done) = (std::sync::Arc::clone(&peak), std::sync::Arc::clone(&done));
+        let database = database.clone();
+        std::thread::spawn(move || {
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                peak.fetch_max(open_files(&database), std::sync::atomic::Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        })
+    };
+    let pulls: Vec<_> = (0..200)
+        .map(|_| {
+            let (server, token) = (std::sync::Arc::clone(&server), secretariat.token.clone());
+            tokio::spawn(async move {
+                server
+                    .send(request(
+                        Method::GET,
+                        "/v1/pull?since=0&limit=1000",
+                        Some(&token),
+                        "",
+                    ))
+                    .await
+            })
+        })
+        .collect();
+    for pull in pulls {
+        let page: PullResponse = pull.await.unwrap().json(StatusCode::OK);
+        let PullResponse::Page { changes, .. } = page else {
+            panic!("{page:?}");
+        };
+        assert_eq!(changes.len(), 602);
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    sampler.join().unwrap();
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+    let turns = (2 * cores).max(4);
+    let peak = peak.load(std::sync::atomic::Ordering::SeqCst);
+    // The writer, the checkpointer, up to 4 idle readers kept for reuse, and one reader per
+    // turn. Unbounded, the 200 pulls had two dozen open at once on a 2-core machine.
+    assert!(
+        (1..=2 + 4 + turns).contains(&peak),
+        "{peak} connections open at the peak, {turns} turns"
+    );
+}
