@@ -7,7 +7,8 @@
 //!
 //! 1. a secretariat device plans the province: its communes and one dialogue in each;
 //! 2. each recorder enrols, captures its questions (realistic Vietnamese text from
-//!    [`crate::corpus`]) and pushes them in batches as it goes, then pulls its commune;
+//!    [`crate::corpus`]) and pushes them in batches as it goes, then pulls its commune (paced,
+//!    it pulls what is new after each push, as the app syncs);
 //! 3. the secretariat's laptops each enrol and pull the whole province.
 //!
 //! By default every device works as fast as the server answers (a closed loop, at most
@@ -596,6 +597,8 @@ struct Sender {
     enrolled: EnrolResponse,
     seq: u64,
     hlc: u64,
+    /// Where its last pull stopped.
+    cursor: u64,
 }
 
 impl Sender {
@@ -608,6 +611,7 @@ impl Sender {
             enrolled,
             seq: 0,
             hlc: unix_millis(SystemClock.now()),
+            cursor: 0,
         })
     }
 
@@ -643,9 +647,18 @@ impl Sender {
         applied
     }
 
-    /// Pulls everything in scope from the start; returns how many changes came.
-    async fn pull_all(&self, tally: &Tally, endpoint: &str) -> usize {
-        let (mut since, mut pulled) = (0, 0);
+    /// Pulls everything in scope after its cursor, and moves the cursor; returns how many
+    /// changes came.
+    async fn pull_all(&mut self, tally: &Tally, endpoint: &str) -> usize {
+        let pulled = self.pull_from(tally, endpoint, self.cursor).await;
+        self.cursor = pulled.1;
+        pulled.0
+    }
+
+    /// Pulls everything in scope after `since`; returns how many changes came and where the
+    /// pull stopped.
+    async fn pull_from(&self, tally: &Tally, endpoint: &str, since: u64) -> (usize, u64) {
+        let (mut since, mut pulled) = (since, 0);
         loop {
             let page = self.client.pull(since, 1_000, &self.enrolled.epoch);
             match tally.call(endpoint, page).await {
@@ -658,14 +671,14 @@ impl Sender {
                     pulled += changes.len();
                     since = next;
                     if !more {
-                        return pulled;
+                        return (pulled, since);
                     }
                 }
                 Some(PullResponse::Refetch { .. }) => {
                     tally.error(format!("{endpoint}: refetch from an unchanged server"));
-                    return pulled;
+                    return (pulled, since);
                 }
-                None => return pulled,
+                None => return (pulled, since),
             }
         }
     }
@@ -744,7 +757,8 @@ fn random_phase(pace: Duration) -> Duration {
 
 /// One recorder: enrol, capture and push `questions` in batches of `batch`, pull its commune.
 /// Paced, it starts at a random point of the first period and syncs at the start of each
-/// period after (at once if the one before ran late).
+/// period after (at once if the one before ran late), as the app does: push what it captured,
+/// then pull what is new.
 async fn recorder(tally: &Tally, url: &str, code: &str, plan: RecorderPlan) {
     let RecorderPlan {
         index,
@@ -788,6 +802,9 @@ async fn recorder(tally: &Tally, url: &str, code: &str, plan: RecorderPlan) {
             .collect();
         let applied = device.push(tally, "push", changes).await;
         tally.applied.fetch_add(applied, Ordering::SeqCst);
+        if pace.is_some() {
+            device.pull_all(tally, "pull (recorders)").await;
+        }
     }
     if let Some(wait) = next_period() {
         wait.await;
@@ -834,7 +851,7 @@ fn capture(
 
 /// One secretariat laptop: enrol and pull the whole province; returns how many changes came.
 async fn laptop(tally: &Tally, url: &str, code: &str) -> usize {
-    let Some(device) = Sender::enrol(tally, url, code, "Máy tính xách tay").await else {
+    let Some(mut device) = Sender::enrol(tally, url, code, "Máy tính xách tay").await else {
         return 0;
     };
     device.pull_all(tally, "pull (laptops)").await
