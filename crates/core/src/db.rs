@@ -25,6 +25,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_reports.sql"),
     include_str!("../migrations/0006_followup.sql"),
     include_str!("../migrations/0007_search_detail.sql"),
+    include_str!("../migrations/0008_retry.sql"),
 ];
 
 /// The schema version this build writes.
@@ -210,5 +211,42 @@ mod tests {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .unwrap();
         assert_eq!(integrity, "ok");
+    }
+
+    #[test]
+    fn outbox_entries_of_the_sixth_schema_migrate_as_first_attempts() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.sqlite3");
+        {
+            let mut conn = connect(&path).unwrap();
+            migrate_to(&mut conn, 6).unwrap();
+            conn.execute_batch(
+                "INSERT INTO outbox (mutation_id, kind, entity_id, body, created_at, server_seq)
+                 VALUES ('m1', 'capture_question', 'q1', '{}', '2026-01-01T01:00:00+00:00', 7);
+                 INSERT INTO outbox (mutation_id, kind, entity_id, body, created_at, rejected_code,
+                     rejected_reason)
+                 VALUES ('m2', 'add_answer', 'a1', '{}', '2026-01-01T01:01:00+00:00', 'not_found',
+                     'no question');",
+            )
+            .unwrap();
+        }
+        let conn = open(&path).unwrap();
+        let mut stmt = conn
+            .prepare(
+                "SELECT mutation_id, server_seq, rejected_code, attempt FROM outbox ORDER BY seq",
+            )
+            .unwrap();
+        let rows: Vec<(String, Option<i64>, Option<String>, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("m1".to_owned(), Some(7), None, 1),
+                ("m2".to_owned(), None, Some("not_found".to_owned()), 1)
+            ]
+        );
     }
 }

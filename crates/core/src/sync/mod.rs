@@ -15,7 +15,7 @@ use std::time::Duration;
 use townhall_domain::wire::{LogEntry, PullResponse};
 
 pub use client::SyncClient;
-pub use state::{RejectedMutation, SyncConfig, SyncStatus};
+pub use state::{MAX_ATTEMPTS, RejectedMutation, SyncConfig, SyncStatus};
 
 use crate::error::ReplicaError;
 use crate::replica::Replica;
@@ -185,7 +185,10 @@ async fn sync_inner(
         ..Progress::default()
     };
     progress(shown);
-    for _round in 0..2 {
+    // A round pushes, then pulls. A second follows when the pull found the server restored
+    // (push what it lost, then pull from the start) or brought what refused changes were
+    // waiting for (push them again); a third when both happened.
+    for _round in 0..3 {
         // Push.
         loop {
             let items = with_replica(replica, |r| r.pending_push(PUSH_BATCH))?;
@@ -286,10 +289,14 @@ async fn sync_inner(
             with_replica(replica, |r| r.restart_sync(&epoch, last_applied_seq))?;
             report.restarted = true;
         }
-        if !restarted {
+        if restarted {
+            // Push what the restored server lacks, then pull from the start.
+            continue;
+        }
+        // Changes refused for a record the server lacked, when that record has arrived.
+        if with_replica(replica, |r| r.requeue_refused())? == 0 {
             return Ok(report);
         }
-        // After a restart, push what the restored server lacks, then pull from the start.
     }
     Ok(report)
 }

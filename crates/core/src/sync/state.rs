@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
-use townhall_domain::mutation::{Change, Mutation};
+use townhall_domain::mutation::Mutation;
 use townhall_domain::wire::{EnrolResponse, LogEntry, PushItem, PushOutcome, PushResponse};
 
 use crate::apply::{self, Author};
@@ -174,8 +174,11 @@ impl Replica {
     /// each commit flushes the search index and waits for the disk). Changes applied twice (a
     /// resent response, a crash before the cursor moved) change nothing.
     ///
-    /// Status changes still waiting in the outbox are applied again on top, so what this
-    /// device's user did stays visible until the server has ordered it.
+    /// Changes still waiting in the outbox are applied again on top, so what this device's user
+    /// did stays visible until the server has ordered it: a status change over the status
+    /// pulled, an edit merged by its stamp, and after a refetch a record the server has not
+    /// received yet, once what it belongs to has arrived. Pull follows push, so the outbox
+    /// holds only what was written during the sync, and this is a no-op most of the time.
     pub fn apply_pulled(&mut self, changes: &[LogEntry], next: u64, epoch: &str) -> Result<()> {
         let now = self.clock().now();
         let now_millis = u64::try_from(now.timestamp_millis()).unwrap_or(0);
@@ -194,25 +197,7 @@ impl Replica {
                 clock.observe_vetted(entry.mutation.hlc, now_millis);
             }
         }
-        let pending: Vec<String> = {
-            let mut stmt = tx.prepare_cached(
-                "SELECT body FROM outbox WHERE kind = 'change_status'
-                   AND seq > (SELECT pushed_seq FROM sync_state) ORDER BY seq",
-            )?;
-            stmt.query_map([], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?
-        };
-        for body in pending {
-            let mutation: Mutation = serde_json::from_str(&body)
-                .map_err(|e| ReplicaError::Corrupt(format!("outbox entry: {e}")))?;
-            if let Change::ChangeStatus { question, to, .. } = mutation.change {
-                exec(
-                    &tx,
-                    "UPDATE questions SET status = ?2 WHERE id = ?1",
-                    params![question.to_string(), to.as_str()],
-                )?;
-            }
-        }
+        reapply_pending(&tx, &mut reindex)?;
         reindex.flush(&tx)?;
         if let Some(clock) = &clock {
             save_hlc(&tx, clock)?;
@@ -231,13 +216,100 @@ impl Replica {
 
     /// Starts over after the server was restored from a backup: pull everything again from the
     /// start of its log, and push again every mutation after what it still has.
+    ///
+    /// The server's records are forgotten first, in the same transaction, and this device's
+    /// unsent changes (those after `server_last_applied_seq`) applied again on top: pulling
+    /// adds and merges but never removes, so without this the replica would keep what the
+    /// restored server no longer has (another device's change that is refused when it arrives
+    /// again, or never arrives; a field value from a lost edit, which wins every merge by its
+    /// stamp). The replica refills as the refetch proceeds; an interruption leaves the cursor
+    /// where the refetch stopped, and the next sync goes on from there.
     pub fn restart_sync(&mut self, epoch: &str, server_last_applied_seq: u64) -> Result<()> {
-        exec(
-            self.conn(),
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let updated = exec(
+            &tx,
             "UPDATE sync_state SET cursor = 0, epoch = ?1, pushed_seq = ?2",
             params![epoch, server_last_applied_seq],
         )?;
+        if updated == 0 {
+            return Err(ReplicaError::NotEnrolled);
+        }
+        forget_server_records(&tx)?;
+        let mut reindex = Reindex::default();
+        reapply_pending(&tx, &mut reindex)?;
+        reindex.flush(&tx)?;
+        tx.commit()?;
         Ok(())
+    }
+
+    /// Queues again, as new entries at the end of the outbox, the changes the server refused
+    /// because a record they need was missing (`not_found`) once that record has reached this
+    /// replica, which it does only from the server or from this device's own earlier changes,
+    /// so sending again can now succeed. Returns how many were queued.
+    ///
+    /// This is how a server restored from a backup gets back changes that depend on another
+    /// device's lost change (an answer to a lost assignment, an edit of a lost question): each
+    /// device sends again what the server lost on its own schedule, so the dependent change may
+    /// arrive first and be refused. A change keeps its stamp (it was made when it was made) and
+    /// gets a new mutation id; the refused entry is set aside. Each change is queued at most
+    /// [`MAX_ATTEMPTS`] times in all, so a refusal that keeps coming back ends with the user.
+    pub fn requeue_refused(&mut self) -> Result<u64> {
+        let now = self.clock().now();
+        let millis = u64::try_from(now.timestamp_millis()).unwrap_or(0);
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let Some(identity) = crate::replica::load_identity(&tx)? else {
+            return Ok(0);
+        };
+        let author = Author {
+            user: identity.user,
+            role: identity.role,
+        };
+        let refused: Vec<(u64, String, u32)> = {
+            let mut stmt = tx.prepare_cached(
+                "SELECT seq, body, attempt FROM outbox
+                 WHERE rejected_code = 'not_found' AND dismissed = 0 AND attempt < ?1
+                   AND seq <= (SELECT pushed_seq FROM sync_state)
+                 ORDER BY seq",
+            )?;
+            stmt.query_map(params![MAX_ATTEMPTS], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?
+        };
+        let mut reindex = Reindex::default();
+        let mut queued = 0;
+        for (seq, body, attempt) in refused {
+            let old: Mutation = serde_json::from_str(&body)
+                .map_err(|e| ReplicaError::Corrupt(format!("outbox entry {seq}: {e}")))?;
+            // Applying it tells whether what it needs is here; it is applied anyway, as a
+            // refetch may have removed it.
+            if !apply_if_present(&tx, &old, author, &mut reindex)? {
+                continue;
+            }
+            let mutation = Mutation {
+                id: townhall_domain::MutationId::generate(millis, rand::random()),
+                ..old
+            };
+            enqueue(&tx, &mutation, now)?;
+            exec(
+                &tx,
+                "UPDATE outbox SET attempt = ?2 WHERE mutation_id = ?1",
+                params![mutation.id.to_string(), attempt + 1],
+            )?;
+            exec(
+                &tx,
+                "UPDATE outbox SET dismissed = 1 WHERE seq = ?1",
+                params![seq],
+            )?;
+            queued += 1;
+        }
+        reindex.flush(&tx)?;
+        tx.commit()?;
+        Ok(queued)
     }
 
     /// Records how a sync ended: success clears the last error; a failure keeps its code and
@@ -382,5 +454,327 @@ impl Replica {
             return Err(ReplicaError::not_found("rejected change", seq));
         }
         Ok(())
+    }
+}
+
+/// How many times one change is sent at most when the server keeps refusing it for a missing
+/// record (see [`Replica::requeue_refused`]).
+pub const MAX_ATTEMPTS: u32 = 4;
+
+/// The tables holding what the server sends (and what this device wrote, which the server
+/// also holds or which is still in the outbox), children before parents. Local tables stay:
+/// the device, the outbox, sync state, settings, the export record.
+const SERVER_TABLES: &[&str] = &[
+    "history",
+    "status_events",
+    "answers",
+    "assignments",
+    "questions",
+    "dialogue_tasks",
+    "dialogues",
+    "localities",
+    "topics",
+    "agencies",
+    "policy",
+];
+
+/// Empties the replica of every record, for a refetch to fill it again.
+fn forget_server_records(tx: &rusqlite::Transaction<'_>) -> Result<()> {
+    // A contentless index empties with its own command.
+    exec(
+        tx,
+        "INSERT INTO question_search (question_search) VALUES ('delete-all')",
+        [],
+    )?;
+    for table in SERVER_TABLES {
+        // `table` is one of the literals above, never input.
+        exec(tx, &format!("DELETE FROM {table}"), [])?;
+    }
+    Ok(())
+}
+
+/// Applies this device's unsent changes again, oldest first, skipping those whose record is
+/// not here yet (a later pulled page brings it, and they are applied again then). Applying is
+/// idempotent, so a change already here changes nothing.
+fn reapply_pending(tx: &rusqlite::Transaction<'_>, reindex: &mut Reindex) -> Result<()> {
+    let pending: Vec<(u64, String)> = {
+        let mut stmt = tx.prepare_cached(
+            "SELECT seq, body FROM outbox
+             WHERE seq > (SELECT pushed_seq FROM sync_state) ORDER BY seq",
+        )?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?
+    };
+    if pending.is_empty() {
+        return Ok(());
+    }
+    let identity = crate::replica::load_identity(tx)?.ok_or(ReplicaError::NotEnrolled)?;
+    let author = Author {
+        user: identity.user,
+        role: identity.role,
+    };
+    for (seq, body) in pending {
+        let mutation: Mutation = serde_json::from_str(&body)
+            .map_err(|e| ReplicaError::Corrupt(format!("outbox entry {seq}: {e}")))?;
+        apply_if_present(tx, &mutation, author, reindex)?;
+    }
+    Ok(())
+}
+
+/// Applies `mutation` unless a record it needs is missing, in which case nothing of it stays.
+/// Returns whether it was applied.
+fn apply_if_present(
+    tx: &rusqlite::Transaction<'_>,
+    mutation: &Mutation,
+    author: Author,
+    reindex: &mut Reindex,
+) -> Result<bool> {
+    tx.execute_batch("SAVEPOINT reapply")?;
+    match apply::apply(tx, mutation, author, reindex) {
+        Ok(()) => {
+            tx.execute_batch("RELEASE reapply")?;
+            Ok(true)
+        }
+        Err(e) if is_missing_record(&e) => {
+            tx.execute_batch("ROLLBACK TO reapply; RELEASE reapply")?;
+            Ok(false)
+        }
+        // The whole transaction rolls back.
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether applying failed for want of a record: the record edited, or one a new record
+/// refers to (a foreign key).
+fn is_missing_record(error: &ReplicaError) -> bool {
+    match error {
+        ReplicaError::NotFound { .. } => true,
+        ReplicaError::Storage(rusqlite::Error::SqliteFailure(e, _)) => {
+            e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_FOREIGNKEY
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::TimeZone;
+    use townhall_domain::validate::{DialogueInput, QuestionInput};
+    use townhall_domain::wire::{Author as WireAuthor, PushResult};
+    use townhall_domain::{
+        DeviceId, DeviceLetter, Level, QuestionKind, QuestionStatus, Role, UserId,
+    };
+
+    use super::*;
+    use crate::{CaptureInput, ManualClock, QuestionFilter};
+
+    /// An enrolled secretariat replica with a dialogue and a question the server has received,
+    /// and the server's log of them.
+    fn replica_with_sent_question(
+        dir: &std::path::Path,
+    ) -> (Replica, townhall_domain::QuestionId, Vec<LogEntry>) {
+        let start = Utc.with_ymd_and_hms(2026, 11, 20, 2, 0, 0).unwrap();
+        let clock = Arc::new(ManualClock::new(start, 1));
+        let mut replica = Replica::open(&dir.join("r.sqlite3"), clock).unwrap();
+        let user = UserId::generate(1, [1; 10]);
+        replica
+            .enrol_with(
+                "http://127.0.0.1:1",
+                &EnrolResponse {
+                    device: DeviceId::generate(1, [2; 10]),
+                    letter: DeviceLetter::for_index(0).unwrap(),
+                    token: "token".to_owned(),
+                    user,
+                    user_name: "Văn phòng".to_owned(),
+                    role: Role::Secretariat,
+                    jurisdiction: None,
+                    agency: None,
+                    epoch: "epoch-1".to_owned(),
+                },
+            )
+            .unwrap();
+        let commune = replica
+            .upsert_locality(None, "Xã An Phú", Level::Commune, None)
+            .unwrap();
+        let dialogue = replica
+            .create_dialogue(&DialogueInput {
+                title: "Đối thoại".to_owned(),
+                level: Level::Commune,
+                locality: commune,
+                audience: String::new(),
+                venue: String::new(),
+                starts_at: start,
+                hosts: String::new(),
+                coordinating_bodies: String::new(),
+                plan_issued_on: None,
+                attendee_count: None,
+            })
+            .unwrap();
+        let question = replica
+            .capture(&CaptureInput {
+                dialogue,
+                question: question_input("Đường liên thôn hư hỏng"),
+                answered_on_site: None,
+            })
+            .unwrap()
+            .id;
+        let sent = replica.outbox(0, 100).unwrap();
+        replica
+            .record_push(&PushResponse {
+                results: sent
+                    .iter()
+                    .enumerate()
+                    .map(|(i, e)| PushResult {
+                        seq: e.seq,
+                        mutation: e.mutation.id,
+                        outcome: PushOutcome::Applied {
+                            server_seq: i as u64 + 1,
+                        },
+                    })
+                    .collect(),
+                last_applied_seq: sent.last().unwrap().seq,
+                gap: None,
+            })
+            .unwrap();
+        let log = sent
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| LogEntry {
+                server_seq: i as u64 + 1,
+                author: WireAuthor {
+                    user,
+                    role: Role::Secretariat,
+                },
+                mutation: e.mutation,
+            })
+            .collect();
+        (replica, question, log)
+    }
+
+    fn question_input(content: &str) -> QuestionInput {
+        QuestionInput {
+            kind: Some(QuestionKind::Petition),
+            content: content.to_owned(),
+            ..Default::default()
+        }
+    }
+
+    fn found(replica: &Replica, query: &str) -> usize {
+        replica
+            .search(query, &QuestionFilter::default(), 10)
+            .unwrap()
+            .len()
+    }
+
+    #[test]
+    fn a_refetch_starts_empty_and_keeps_unsent_changes_on_top_of_what_it_pulls() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut replica, question, log) = replica_with_sent_question(dir.path());
+        let pushed = replica.sync_config().unwrap().unwrap().pushed_seq;
+        replica
+            .edit_question(question, &question_input("Chợ xã xuống cấp"))
+            .unwrap();
+        replica
+            .change_status(question, QuestionStatus::NeedsWrittenAnswer, "")
+            .unwrap();
+
+        replica.restart_sync("epoch-2", pushed).unwrap();
+        let config = replica.sync_config().unwrap().unwrap();
+        assert_eq!((config.epoch.as_str(), config.cursor), ("epoch-2", 0));
+        assert_eq!(
+            replica.question(question).unwrap_err().code(),
+            "not_found",
+            "the server's records are forgotten; the unsent edits wait for their question"
+        );
+        assert!(replica.dialogues().unwrap().is_empty());
+        assert_eq!(found(&replica, "duong"), 0);
+        assert_eq!(replica.sync_status().unwrap().unsent, 2);
+
+        // The refetch, a page at a time: the locality and dialogue, then the question.
+        replica.apply_pulled(&log[..2], 2, "epoch-2").unwrap();
+        assert!(replica.question(question).is_err());
+        replica.apply_pulled(&log[2..], 3, "epoch-2").unwrap();
+        let detail = replica.question(question).unwrap();
+        assert_eq!(detail.question.content, "Chợ xã xuống cấp");
+        assert_eq!(detail.question.status, QuestionStatus::NeedsWrittenAnswer);
+        assert_eq!(found(&replica, "cho xa"), 1);
+        assert_eq!(found(&replica, "duong"), 0);
+        assert_eq!(replica.sync_status().unwrap().unsent, 2);
+    }
+
+    #[test]
+    fn a_change_refused_for_a_missing_record_is_queued_again_once_the_record_arrives() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut replica, question, log) = replica_with_sent_question(dir.path());
+        let pushed = replica.sync_config().unwrap().unwrap().pushed_seq;
+        replica
+            .edit_question(question, &question_input("Chợ xã xuống cấp"))
+            .unwrap();
+        // The server was restored without the question; the edit is refused.
+        replica.restart_sync("epoch-2", pushed).unwrap();
+        let edit = replica.pending_push(10).unwrap().remove(0);
+        let refusal = |seq, mutation| PushResponse {
+            results: vec![PushResult {
+                seq,
+                mutation,
+                outcome: PushOutcome::Rejected {
+                    code: "not_found".to_owned(),
+                    reason: "no question on the server".to_owned(),
+                },
+            }],
+            last_applied_seq: seq,
+            gap: None,
+        };
+        replica
+            .record_push(&refusal(edit.seq, edit.mutation.id))
+            .unwrap();
+        replica.apply_pulled(&log[..2], 2, "epoch-2").unwrap();
+        assert_eq!(
+            replica.requeue_refused().unwrap(),
+            0,
+            "the question is not back"
+        );
+        assert_eq!(replica.rejected_mutations().unwrap().len(), 1);
+
+        // Another device sends the question again; this replica pulls it.
+        replica.apply_pulled(&log[2..], 3, "epoch-2").unwrap();
+        assert_eq!(
+            replica.question(question).unwrap().question.content,
+            "Đường liên thôn hư hỏng"
+        );
+        assert_eq!(replica.requeue_refused().unwrap(), 1);
+        assert!(replica.rejected_mutations().unwrap().is_empty());
+        let again = replica.pending_push(10).unwrap();
+        assert_eq!(again.len(), 1);
+        assert_ne!(again[0].mutation.id, edit.mutation.id);
+        assert_eq!(
+            again[0].mutation.hlc, edit.mutation.hlc,
+            "it keeps its stamp"
+        );
+        assert_eq!(again[0].mutation.change, edit.mutation.change);
+        assert_eq!(
+            replica.question(question).unwrap().question.content,
+            "Chợ xã xuống cấp",
+            "applied again here"
+        );
+
+        // Refused each time, it is queued at most `MAX_ATTEMPTS` times in all.
+        let mut queued = 1;
+        loop {
+            let item = replica.pending_push(10).unwrap().remove(0);
+            replica
+                .record_push(&refusal(item.seq, item.mutation.id))
+                .unwrap();
+            let n = replica.requeue_refused().unwrap();
+            if n == 0 {
+                break;
+            }
+            queued += n;
+        }
+        assert_eq!(queued + 1, u64::from(MAX_ATTEMPTS));
+        assert_eq!(replica.rejected_mutations().unwrap().len(), 1);
+        assert_eq!(replica.sync_status().unwrap().unsent, 0);
     }
 }
