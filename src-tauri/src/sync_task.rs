@@ -113,6 +113,7 @@ async fn run<R: Runtime>(app: AppHandle<R>, handle: SyncHandle, replica: Arc<Mut
         });
         emit_badge(&app, &handle, &replica);
         let status = replica.lock().ok().and_then(|r| r.sync_status().ok());
+        let position_before = pull_position(&replica);
         let on_progress = |progress: Progress| {
             handle.update(|l| l.progress = Some(progress));
             if let Some(status) = status.clone() {
@@ -120,17 +121,20 @@ async fn run<R: Runtime>(app: AppHandle<R>, handle: SyncHandle, replica: Arc<Mut
             }
         };
         let result = sync::sync(&replica, &on_progress).await;
+        // A sync that failed part-way keeps the pages it applied, and a refetch empties the
+        // replica before pulling again: the screens reload whenever the pull moved.
+        let moved = pull_position(&replica) != position_before;
+        if moved || matches!(&result, Ok(report) if report.received > 0 || report.restarted) {
+            let _ = app.emit(
+                DATA_CHANGED_EVENT,
+                DataChanged {
+                    received: result.as_ref().map_or(0, |report| report.received),
+                },
+            );
+        }
         wait = match &result {
-            Ok(report) => {
+            Ok(_) => {
                 backoff.reset();
-                if report.received > 0 || report.restarted {
-                    let _ = app.emit(
-                        DATA_CHANGED_EVENT,
-                        DataChanged {
-                            received: report.received,
-                        },
-                    );
-                }
                 PERIOD
             }
             Err(error) if error.is_transient() => {
@@ -150,6 +154,12 @@ async fn run<R: Runtime>(app: AppHandle<R>, handle: SyncHandle, replica: Arc<Mut
         emit_badge(&app, &handle, &replica);
         remind(&app, &replica);
     }
+}
+
+/// Where this replica's pull stands: its cursor in the server's log, and the log's epoch.
+fn pull_position(replica: &Mutex<Replica>) -> Option<(u64, String)> {
+    let config = replica.lock().ok()?.sync_config().ok()??;
+    Some((config.cursor, config.epoch))
 }
 
 /// Shows the deadline reminders not yet shown today: an in-app event, and a system
