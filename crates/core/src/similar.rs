@@ -31,7 +31,7 @@ pub(crate) const MIN_SIMILARITY: f64 = 0.25;
 /// The distinctive words of a text: folded, at least three characters, not common.
 fn vocabulary(text: &str) -> HashSet<String> {
     fold::fold(text)
-        .split(|c: char| !c.is_alphanumeric())
+        .split(|c: char| !fold::is_word_char(c))
         .filter(|w| w.chars().count() >= 3 && !COMMON.contains(w))
         .map(str::to_owned)
         .collect()

@@ -13,6 +13,7 @@
 //! Everything here is pure, so it runs the same in the replica, the server and the benchmarks.
 
 use unicode_normalization::char::decompose_canonical;
+use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 
 /// The most terms a query keeps; the rest are ignored.
 ///
@@ -85,7 +86,7 @@ pub fn fold_with_map(text: &str) -> (String, Vec<usize>) {
 pub fn query_terms(user_query: &str) -> Vec<String> {
     let folded = fold(user_query);
     let mut terms: Vec<String> = Vec::new();
-    for word in folded.split(|c: char| !c.is_alphanumeric()) {
+    for word in folded.split(|c: char| !is_word_char(c)) {
         if word.is_empty() {
             continue;
         }
@@ -167,6 +168,11 @@ fn fold_char(c: char, mut push: impl FnMut(char)) {
         push(c.to_ascii_lowercase());
     } else if let Some(base) = vietnamese_base(c) {
         push(base);
+    } else if let Some(letter) = enclosed_letter(c) {
+        // Ⓐ, 🄰 and the like are letters to Rust but symbols to the index's tokenizer, which
+        // would cut `xⓐy` in two and make the query term a phrase (refused by an index
+        // without word positions). Folded to their letter, they match it as well.
+        push(letter);
     } else if !is_combining_mark(c) {
         // The rare case: any other letter, decomposed without allocating.
         // Lowercasing first and decomposing second gives the same result for precomposed and
@@ -179,6 +185,36 @@ fn fold_char(c: char, mut push: impl FnMut(char)) {
             });
         }
     }
+}
+
+/// Whether the search index's tokenizer (FTS5 `unicode61`) reads `c` as part of a word:
+/// letters, numbers and private-use characters; everything else separates words.
+///
+/// Query terms are split by this same rule, so each is one word to the index: a term the
+/// tokenizer cut in two would be a phrase, which an index without word positions refuses.
+/// [`char::is_alphanumeric`] differs on marks such as Thai ◌ิ and on symbols such as Ⓐ.
+pub(crate) fn is_word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || (!c.is_ascii()
+            && (matches!(
+                c.general_category_group(),
+                GeneralCategoryGroup::Letter | GeneralCategoryGroup::Number
+            ) || c.general_category() == GeneralCategory::PrivateUse))
+}
+
+/// The lowercase letter of a Latin letter in a circle or a square (Ⓐ ⓐ 🄰 🅐 🅰), or `None`:
+/// the symbols (`So`) that Unicode counts as alphabetic, so [`char::is_alphanumeric`] keeps
+/// them in a term. Each block runs from A to Z.
+fn enclosed_letter(c: char) -> Option<char> {
+    let start = match u32::from(c) {
+        0x24B6..=0x24CF => 0x24B6,
+        0x24D0..=0x24E9 => 0x24D0,
+        0x1F130..=0x1F149 => 0x1F130,
+        0x1F150..=0x1F169 => 0x1F150,
+        0x1F170..=0x1F189 => 0x1F170,
+        _ => return None,
+    };
+    char::from_u32(u32::from('a') + u32::from(c) - start)
 }
 
 /// The lowercase ASCII base letter of a precomposed Vietnamese letter, or `None`.
@@ -452,6 +488,10 @@ mod tests {
     /// The fold of one char by the general rule alone, without the fast path.
     fn reference_fold(c: char) -> String {
         let mut out = String::new();
+        if let Some(letter) = enclosed_letter(c) {
+            out.push(letter);
+            return out;
+        }
         for lower in c.to_lowercase() {
             decompose_canonical(lower, |d| {
                 if !is_combining_mark(d) {
@@ -572,6 +612,12 @@ mod tests {
             "ß",
             "İ",
             "ǅ",
+            "xⓐy",
+            "Ⓑắc Ⓑình",
+            "🄰🄱c",
+            "a🅐b",
+            "กิน ข้าว",
+            "हिंदी",
             "",
         ]
         .iter()
@@ -592,7 +638,8 @@ mod tests {
     fn fts5_finds_folded_text_and_accepts_any_query() {
         let db = Connection::open_in_memory().unwrap();
         db.execute_batch(
-            "CREATE VIRTUAL TABLE t USING fts5(body, tokenize = 'unicode61 remove_diacritics 2')",
+            "CREATE VIRTUAL TABLE t USING fts5(body, tokenize = 'unicode61 remove_diacritics 2',
+                 prefix = '1 2', detail = column)",
         )
         .unwrap();
         let rows = [
@@ -634,6 +681,8 @@ mod tests {
         check("giay chung nhan", &[4]);
         check("ham thuan", &[5]);
         check("binh NOT", &[]);
+        check("Ⓑắc Ⓑình", &[1, 6]);
+        check("🅱🅰🅲 ⓑⓘⓝⓗ", &[1, 6]);
         for query in garbage_queries() {
             let found = search(&query);
             assert!(found.is_ok(), "query {query:?} gave {found:?}");
