@@ -24,8 +24,8 @@ Commands:
                    questions (default 300), then laptops (default 50) pulling the province,
                    against the real server binary on a temporary SQLite file (or a throwaway
                    PostgreSQL); reports latency per endpoint, errors, server CPU and memory.
-                   --pace S: every device at once, each syncing every S seconds (open loop)
-                   instead of as fast as the server answers, 64 at a time
+                   --pace S: every device at once, each syncing every S seconds (open loop);
+                   without it, 64 devices at a time, each as fast as the server answers
                    A CI smoke run: --devices 20 --questions 50 --laptops 3
   chaos --minutes N [--seed S]
                    the chaos soak: the server binary and 10 device processes syncing
@@ -213,16 +213,19 @@ fn parse_fuzz(args: &[String]) -> Result<FuzzFlags, UsageError> {
         target: None,
         smoke: false,
     };
+    let mut minutes_given = false;
     let mut args = args.iter();
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--smoke" => {
-                flags.seconds = crate::fuzz::SMOKE_SECONDS;
-                flags.smoke = true;
-            }
+            "--smoke" => flags.smoke = true,
             "--minutes" => match number(arg, args.next())? {
                 0 => return Err(UsageError("`--minutes` must be at least 1".to_owned())),
-                minutes => flags.seconds = minutes * 60,
+                minutes => {
+                    minutes_given = true;
+                    flags.seconds = minutes
+                        .checked_mul(60)
+                        .ok_or_else(|| UsageError(format!("`--minutes {minutes}` is too long")))?;
+                }
             },
             "--target" => {
                 let name = args
@@ -236,6 +239,14 @@ fn parse_fuzz(args: &[String]) -> Result<FuzzFlags, UsageError> {
             }
             _ => return Err(UsageError(format!("unknown argument `{arg}` for `fuzz`"))),
         }
+    }
+    if flags.smoke {
+        if minutes_given {
+            return Err(UsageError(
+                "`--smoke` runs 15 s a target; it takes no `--minutes`".to_owned(),
+            ));
+        }
+        flags.seconds = crate::fuzz::SMOKE_SECONDS;
     }
     Ok(flags)
 }
@@ -339,6 +350,14 @@ mod tests {
             })),
         );
         check("fuzz --target nope", Err("no fuzz target `nope`"));
+        check(
+            "fuzz --minutes 5 --smoke",
+            Err("`--smoke` runs 15 s a target; it takes no `--minutes`"),
+        );
+        check(
+            "fuzz --minutes 999999999999999999",
+            Err("`--minutes 999999999999999999` is too long"),
+        );
     }
 
     #[test]

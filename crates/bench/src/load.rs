@@ -774,7 +774,16 @@ async fn recorder(tally: &Tally, url: &str, code: &str, plan: RecorderPlan) {
     let mut period = 0u32;
     let mut next_period = || {
         period += 1;
-        pace.map(|pace| tokio::time::sleep_until(started + pace * period))
+        pace.map(|pace| {
+            match pace
+                .checked_mul(period)
+                .and_then(|offset| started.checked_add(offset))
+            {
+                Some(due) => tokio::time::sleep_until(due),
+                // Beyond what an instant can count: one period from now.
+                None => tokio::time::sleep(pace),
+            }
+        })
     };
     let name = format!("Máy tính bảng {}", index + 1);
     let Some(mut device) = Sender::enrol(tally, url, code, &name).await else {

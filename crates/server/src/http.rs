@@ -82,8 +82,8 @@ pub struct AppState<S> {
     clock: Arc<dyn Clock>,
     limiter: Arc<EnrolLimiter>,
     settings: Arc<Settings>,
-    /// Turns to run a store call, see [`store_workers`]; fair, so requests are served in the
-    /// order they asked.
+    /// Turns to run a store call, see [`store_workers`]; fair, so calls run in the order they
+    /// asked (a request takes one turn to authenticate, then another for its work).
     workers: Arc<tokio::sync::Semaphore>,
 }
 
@@ -680,7 +680,13 @@ async fn status<S: Store>(
 async fn health<S: Store>(
     State(state): State<AppState<S>>,
 ) -> Result<Json<HealthResponse>, ApiError> {
-    state.blocking(|store| store.ping()).await?;
+    // Not in the queue: a busy server is alive, and a supervisor must not restart it for
+    // being busy.
+    let store = Arc::clone(&state.store);
+    match tokio::task::spawn_blocking(move || store.ping()).await {
+        Ok(result) => result?,
+        Err(e) => return Err(ApiError::Internal(format!("a store task failed: {e}"))),
+    }
     Ok(Json(HealthResponse {
         status: "ok".to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),

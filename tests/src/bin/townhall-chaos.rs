@@ -51,7 +51,8 @@ fn main() -> Result<ExitCode> {
         }
     }
     let minutes = minutes.filter(|m| *m > 0.0).context(USAGE)?;
-    options.duration = Duration::from_secs_f64(minutes * 60.0);
+    options.duration = Duration::try_from_secs_f64(minutes * 60.0)
+        .with_context(|| format!("--minutes {minutes} is not a duration\n{USAGE}"))?;
     for binary in [&options.server, &options.device] {
         if !binary.is_file() {
             bail!(

@@ -49,9 +49,14 @@ fn main() -> Result<()> {
                 let seconds = value
                     .parse::<f64>()
                     .ok()
-                    .filter(|s| s.is_finite() && *s > 0.0)
-                    .with_context(|| format!("--pace takes a number of seconds, not {value:?}"))?;
-                options.pace = Some(std::time::Duration::from_secs_f64(seconds));
+                    .filter(|s| s.is_finite() && *s > 0.0 && *s <= 86_400.0)
+                    .with_context(|| {
+                        format!("--pace takes a number of seconds up to a day, not {value:?}")
+                    })?;
+                options.pace = Some(
+                    std::time::Duration::try_from_secs_f64(seconds)
+                        .with_context(|| format!("--pace {value} is not a duration"))?,
+                );
             }
             "--database" => options.database = Some(value),
             "--server" => options.server = PathBuf::from(value),

@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use serde::{Deserialize, Serialize};
-use townhall_domain::mutation::Mutation;
+use townhall_domain::mutation::{Change, Mutation};
 use townhall_domain::wire::{EnrolResponse, LogEntry, PushItem, PushOutcome, PushResponse};
 
 use crate::apply::{self, Author};
@@ -523,24 +523,61 @@ fn reapply_pending(tx: &rusqlite::Transaction<'_>, reindex: &mut Reindex) -> Res
 
 /// Applies `mutation` unless a record it needs is missing, in which case nothing of it stays.
 /// Returns whether it was applied.
+///
+/// A change that cannot be applied for another reason is skipped too, so one odd entry
+/// never stops every later pull; only a failing database is passed on.
 fn apply_if_present(
     tx: &rusqlite::Transaction<'_>,
     mutation: &Mutation,
     author: Author,
     reindex: &mut Reindex,
 ) -> Result<bool> {
+    if !prerequisites_present(tx, &mutation.change)? {
+        return Ok(false);
+    }
     tx.execute_batch("SAVEPOINT reapply")?;
     match apply::apply(tx, mutation, author, reindex) {
         Ok(()) => {
             tx.execute_batch("RELEASE reapply")?;
             Ok(true)
         }
-        Err(e) if is_missing_record(&e) => {
+        Err(e) => {
             tx.execute_batch("ROLLBACK TO reapply; RELEASE reapply")?;
-            Ok(false)
+            match e {
+                ReplicaError::Storage(_) if !is_missing_record(&e) => Err(e),
+                _ => Ok(false),
+            }
         }
-        // The whole transaction rolls back.
-        Err(e) => Err(e),
+    }
+}
+
+/// Whether the records a change refers to are here, for the kinds that apply without them
+/// (an update of no row, a task whose dialogue has no foreign key): the server refuses those
+/// `not_found`, so sending one again before its records are back would only be refused again.
+fn prerequisites_present(tx: &rusqlite::Transaction<'_>, change: &Change) -> Result<bool> {
+    let exists = |table: &str, id: String| -> Result<bool> {
+        // `table` is one of the literals below, never input.
+        let found: Option<i64> = tx
+            .query_row(
+                &format!("SELECT 1 FROM {table} WHERE id = ?1"),
+                params![id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(found.is_some())
+    };
+    match change {
+        Change::MergeDuplicate { question, into } => Ok(
+            exists("questions", question.to_string())? && exists("questions", into.to_string())?
+        ),
+        Change::LinkRepeat { question, earlier } => Ok(exists("questions", question.to_string())?
+            && match earlier {
+                Some(earlier) => exists("questions", earlier.to_string())?,
+                None => true,
+            }),
+        Change::ConfirmStatus { question, .. } => exists("questions", question.to_string()),
+        Change::UpsertDialogueTask(task) => exists("dialogues", task.dialogue.to_string()),
+        _ => Ok(true),
     }
 }
 
@@ -702,6 +739,51 @@ mod tests {
         assert_eq!(found(&replica, "cho xa"), 1);
         assert_eq!(found(&replica, "duong"), 0);
         assert_eq!(replica.sync_status().unwrap().unsent, 2);
+    }
+
+    #[test]
+    fn a_refused_task_waits_for_its_dialogue() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut replica, _question, _log) = replica_with_sent_question(dir.path());
+        // A task of a dialogue this replica does not hold is written all the same (tasks have
+        // no foreign key), so only a look at the dialogue tells that sending it again would
+        // be refused again.
+        let task = townhall_domain::DialogueTask {
+            id: townhall_domain::DialogueTaskId::generate(5, [7; 10]),
+            dialogue: townhall_domain::DialogueId::generate(5, [9; 10]),
+            kind: townhall_domain::TaskKind::Notice,
+            title: "Thông báo công khai".to_owned(),
+            body: townhall_domain::CoordinatingBody::PartyOffice,
+            due_on: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            done_on: None,
+            note: String::new(),
+        };
+        let mutation = Mutation {
+            id: townhall_domain::MutationId::generate(5, [8; 10]),
+            device: DeviceId::generate(1, [2; 10]),
+            hlc: townhall_domain::Hlc::new(5, 0),
+            change: Change::UpsertDialogueTask(task),
+        };
+        let now = replica.clock().now();
+        enqueue(replica.conn_mut(), &mutation, now).unwrap();
+        let sent = replica.pending_push(10).unwrap().remove(0);
+        replica
+            .record_push(&PushResponse {
+                results: vec![PushResult {
+                    seq: sent.seq,
+                    mutation: sent.mutation.id,
+                    outcome: PushOutcome::Rejected {
+                        code: "not_found".to_owned(),
+                        reason: "no dialogue on the server".to_owned(),
+                    },
+                }],
+                last_applied_seq: sent.seq,
+                gap: None,
+            })
+            .unwrap();
+        assert_eq!(replica.requeue_refused().unwrap(), 0);
+        assert_eq!(replica.rejected_mutations().unwrap().len(), 1);
+        assert!(replica.pending_push(10).unwrap().is_empty());
     }
 
     #[test]
