@@ -17,7 +17,7 @@
 //!   command for it) and restarts it: devices must get "refetch" and push again what it lost.
 //!
 //! Then the faults stop, the devices are stopped, and each syncs until quiet, three rounds.
-//! The checker ([`check`]) proves that every replica equals what a fresh device of its role
+//! The checker (`check`) proves that every replica equals what a fresh device of its role
 //! (and agency) pulls from the server, that every capture in a device's journal is on the
 //! server exactly once (acknowledged ones included), that no display number is used twice,
 //! that no device has a capture refused, and that `PRAGMA integrity_check` is `ok` on every
