@@ -49,6 +49,16 @@ pub struct DeviceIdentity {
     pub agency: Option<AgencyId>,
 }
 
+impl DeviceIdentity {
+    /// Who this device's own changes are applied as.
+    pub(crate) fn author(&self) -> Author {
+        Author {
+            user: self.user,
+            role: self.role,
+        }
+    }
+}
+
 /// A question as captured in the hall, with the answer if the leader answered on the spot.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -538,11 +548,12 @@ impl Writer<'_, '_> {
             hlc,
             change,
         };
-        let author = Author {
-            user: self.identity.user,
-            role: self.identity.role,
-        };
-        apply::apply(self.tx, &mutation, author, &mut self.reindex)?;
+        apply::apply(
+            self.tx,
+            &mutation,
+            self.identity.author(),
+            &mut self.reindex,
+        )?;
         enqueue(self.tx, &mutation, now)
     }
 

@@ -113,16 +113,29 @@ impl<S: Store> AppState<S> {
         T: Send + 'static,
         E: Into<ApiError> + Send + 'static,
     {
-        let store = Arc::clone(&self.store);
         let turn = Arc::clone(&self.workers)
             .acquire_owned()
             .await
             .map_err(|e| ApiError::Internal(format!("the store's queue closed: {e}")))?;
-        let work = move || {
+        self.unqueued(move |store| {
             let _turn = turn;
-            f(&store)
-        };
-        match tokio::task::spawn_blocking(work).await {
+            f(store)
+        })
+        .await
+    }
+
+    /// Runs `f` on a blocking thread without waiting for a turn: for the health check only,
+    /// as a busy server is alive and a supervisor must not restart it for being busy.
+    async fn unqueued<T, E>(
+        &self,
+        f: impl FnOnce(&S) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        E: Into<ApiError> + Send + 'static,
+    {
+        let store = Arc::clone(&self.store);
+        match tokio::task::spawn_blocking(move || f(&store)).await {
             Ok(result) => result.map_err(Into::into),
             Err(e) => Err(ApiError::Internal(format!("a store task failed: {e}"))),
         }
@@ -680,13 +693,7 @@ async fn status<S: Store>(
 async fn health<S: Store>(
     State(state): State<AppState<S>>,
 ) -> Result<Json<HealthResponse>, ApiError> {
-    // Not in the queue: a busy server is alive, and a supervisor must not restart it for
-    // being busy.
-    let store = Arc::clone(&state.store);
-    match tokio::task::spawn_blocking(move || store.ping()).await {
-        Ok(result) => result?,
-        Err(e) => return Err(ApiError::Internal(format!("a store task failed: {e}"))),
-    }
+    state.unqueued(|store| store.ping()).await?;
     Ok(Json(HealthResponse {
         status: "ok".to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),

@@ -261,12 +261,8 @@ impl Replica {
         let tx = self
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let Some(identity) = crate::replica::load_identity(&tx)? else {
+        let Some(author) = crate::replica::load_identity(&tx)?.map(|i| i.author()) else {
             return Ok(0);
-        };
-        let author = Author {
-            user: identity.user,
-            role: identity.role,
         };
         let refused: Vec<(u64, String, u32)> = {
             let mut stmt = tx.prepare_cached(
@@ -508,11 +504,9 @@ fn reapply_pending(tx: &rusqlite::Transaction<'_>, reindex: &mut Reindex) -> Res
     if pending.is_empty() {
         return Ok(());
     }
-    let identity = crate::replica::load_identity(tx)?.ok_or(ReplicaError::NotEnrolled)?;
-    let author = Author {
-        user: identity.user,
-        role: identity.role,
-    };
+    let author = crate::replica::load_identity(tx)?
+        .ok_or(ReplicaError::NotEnrolled)?
+        .author();
     for (seq, body) in pending {
         let mutation: Mutation = serde_json::from_str(&body)
             .map_err(|e| ReplicaError::Corrupt(format!("outbox entry {seq}: {e}")))?;
@@ -690,6 +684,22 @@ mod tests {
         (replica, question, log)
     }
 
+    /// The server's answer refusing the one mutation pushed, for want of a record.
+    fn not_found(seq: u64, mutation: townhall_domain::MutationId) -> PushResponse {
+        PushResponse {
+            results: vec![PushResult {
+                seq,
+                mutation,
+                outcome: PushOutcome::Rejected {
+                    code: "not_found".to_owned(),
+                    reason: "no such record on the server".to_owned(),
+                },
+            }],
+            last_applied_seq: seq,
+            gap: None,
+        }
+    }
+
     fn question_input(content: &str) -> QuestionInput {
         QuestionInput {
             kind: Some(QuestionKind::Petition),
@@ -768,18 +778,7 @@ mod tests {
         enqueue(replica.conn_mut(), &mutation, now).unwrap();
         let sent = replica.pending_push(10).unwrap().remove(0);
         replica
-            .record_push(&PushResponse {
-                results: vec![PushResult {
-                    seq: sent.seq,
-                    mutation: sent.mutation.id,
-                    outcome: PushOutcome::Rejected {
-                        code: "not_found".to_owned(),
-                        reason: "no dialogue on the server".to_owned(),
-                    },
-                }],
-                last_applied_seq: sent.seq,
-                gap: None,
-            })
+            .record_push(&not_found(sent.seq, sent.mutation.id))
             .unwrap();
         assert_eq!(replica.requeue_refused().unwrap(), 0);
         assert_eq!(replica.rejected_mutations().unwrap().len(), 1);
@@ -797,20 +796,8 @@ mod tests {
         // The server was restored without the question; the edit is refused.
         replica.restart_sync("epoch-2", pushed).unwrap();
         let edit = replica.pending_push(10).unwrap().remove(0);
-        let refusal = |seq, mutation| PushResponse {
-            results: vec![PushResult {
-                seq,
-                mutation,
-                outcome: PushOutcome::Rejected {
-                    code: "not_found".to_owned(),
-                    reason: "no question on the server".to_owned(),
-                },
-            }],
-            last_applied_seq: seq,
-            gap: None,
-        };
         replica
-            .record_push(&refusal(edit.seq, edit.mutation.id))
+            .record_push(&not_found(edit.seq, edit.mutation.id))
             .unwrap();
         replica.apply_pulled(&log[..2], 2, "epoch-2").unwrap();
         assert_eq!(
@@ -847,7 +834,7 @@ mod tests {
         loop {
             let item = replica.pending_push(10).unwrap().remove(0);
             replica
-                .record_push(&refusal(item.seq, item.mutation.id))
+                .record_push(&not_found(item.seq, item.mutation.id))
                 .unwrap();
             let n = replica.requeue_refused().unwrap();
             if n == 0 {
