@@ -650,17 +650,9 @@ impl Sender {
     /// Pulls everything in scope after its cursor, and moves the cursor; returns how many
     /// changes came.
     async fn pull_all(&mut self, tally: &Tally, endpoint: &str) -> usize {
-        let pulled = self.pull_from(tally, endpoint, self.cursor).await;
-        self.cursor = pulled.1;
-        pulled.0
-    }
-
-    /// Pulls everything in scope after `since`; returns how many changes came and where the
-    /// pull stopped.
-    async fn pull_from(&self, tally: &Tally, endpoint: &str, since: u64) -> (usize, u64) {
-        let (mut since, mut pulled) = (since, 0);
+        let mut pulled = 0;
         loop {
-            let page = self.client.pull(since, 1_000, &self.enrolled.epoch);
+            let page = self.client.pull(self.cursor, 1_000, &self.enrolled.epoch);
             match tally.call(endpoint, page).await {
                 Some(PullResponse::Page {
                     changes,
@@ -669,16 +661,16 @@ impl Sender {
                     ..
                 }) => {
                     pulled += changes.len();
-                    since = next;
+                    self.cursor = next;
                     if !more {
-                        return (pulled, since);
+                        return pulled;
                     }
                 }
                 Some(PullResponse::Refetch { .. }) => {
                     tally.error(format!("{endpoint}: refetch from an unchanged server"));
-                    return (pulled, since);
+                    return pulled;
                 }
-                None => return (pulled, since),
+                None => return pulled,
             }
         }
     }
