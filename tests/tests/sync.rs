@@ -14,7 +14,7 @@ use chrono::Duration;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use townhall_bench::server::TestServer;
-use townhall_core::{Clock, ManualClock, SystemClock};
+use townhall_core::{Clock, ManualClock, QuestionFilter, SystemClock};
 use townhall_domain::validate::{AssignmentInput, QuestionInput};
 use townhall_domain::{QuestionKind, QuestionStatus, Role};
 use townhall_tests::devices::{
@@ -136,6 +136,21 @@ fn converge(devices: usize, seed: u64) {
         let status = device.replica.lock().unwrap().sync_status().unwrap();
         assert_eq!((status.unsent, status.rejected), (0, 0), "recorder {i}");
         assert!(status.last_success_at.is_some() && status.last_error.is_none());
+    }
+    // What a sync brought can be found when the sync returns: the observer's search index,
+    // written beside the pull, holds every question pulled.
+    {
+        let replica = observer.replica.lock().unwrap();
+        for (id, question) in &expected {
+            let hits = replica
+                .search(&question.0, &QuestionFilter::default(), 5)
+                .unwrap();
+            assert!(
+                hits.iter().any(|hit| hit.row.id == *id),
+                "question {} is not found by its number",
+                question.0
+            );
+        }
     }
     // Numbers are unique across devices that never talked to each other.
     let mut numbers: Vec<&String> = expected.values().map(|q| &q.0).collect();

@@ -113,7 +113,7 @@ pub(crate) fn apply(
                 ],
             )?;
             if inserted == 1 {
-                reindex.added(*id);
+                reindex.note(*id);
             }
         }
         Change::EditQuestionText { id, text, base } => {
@@ -146,7 +146,7 @@ pub(crate) fn apply(
                         stamp_key(&w.stamp)
                     ],
                 )?;
-                reindex.changed(*id);
+                reindex.note(*id);
             }
         }
         Change::EditCitizen { id, citizen, base } => {
@@ -174,7 +174,7 @@ pub(crate) fn apply(
                      WHERE id = ?1",
                     params![id.to_string(), name, locality, phone, stamp_key(&w.stamp)],
                 )?;
-                reindex.changed(*id);
+                reindex.note(*id);
             }
         }
         Change::AddAnswer {

@@ -26,6 +26,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_followup.sql"),
     include_str!("../migrations/0007_search_detail.sql"),
     include_str!("../migrations/0008_retry.sql"),
+    include_str!("../migrations/0009_search_file.sql"),
 ];
 
 /// The schema version this build writes.
@@ -181,7 +182,10 @@ mod tests {
             })
             .unwrap();
         assert_eq!(content, "Đường liên thôn hư hỏng");
-        // The search index was built for rows that existed before it.
+        // The search index, now in a file of its own, is built for the rows that existed.
+        let index = crate::search::SearchIndex::open(&path).unwrap();
+        assert_eq!(index.catch_up(None).unwrap(), 2);
+        crate::search::attach_read_only(&conn, &path).unwrap();
         let found = |query: &str| -> Vec<String> {
             let mut stmt = conn
                 .prepare(
@@ -198,15 +202,23 @@ mod tests {
         assert_eq!(found("nguyen"), ["q1"]);
         assert_eq!(found("b*"), ["q1", "q2"]);
         assert_eq!(found("content : duong"), ["q1"]);
-        // The index the last migration made keeps no word positions.
+        // The index keeps no word positions, and none is left in the replica's file.
         let index: String = conn
             .query_row(
-                "SELECT sql FROM sqlite_schema WHERE name = 'question_search'",
+                "SELECT sql FROM search.sqlite_schema WHERE name = 'question_search'",
                 [],
                 |r| r.get(0),
             )
             .unwrap();
         assert!(index.contains("detail = column"), "{index}");
+        let in_replica: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM main.sqlite_schema WHERE name LIKE 'question_search%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(in_replica, 0);
         let integrity: String = conn
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .unwrap();

@@ -28,8 +28,12 @@ use crate::clock::Clock;
 use crate::db;
 use crate::error::{ReplicaError, Result};
 use crate::reference;
-use crate::search::Reindex;
+use crate::search::{self, Reindex, SearchIndex};
 use crate::stamp::{exec, get, get_opt, query_row};
+
+/// Backlog entries a local write indexes before it returns, at most: all it queued, unless a
+/// pull's backlog waits ahead of them, which the sync's indexer then works off.
+const INDEX_AFTER_WRITE: usize = 1_000;
 
 /// Who this device is: set once at enrolment.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -103,6 +107,7 @@ pub struct OutboxEntry {
 /// A device's replica.
 pub struct Replica {
     conn: Connection,
+    index: SearchIndex,
     clock: Arc<dyn Clock>,
 }
 
@@ -118,9 +123,14 @@ impl Replica {
     /// Opens the replica at `path`, creating it if needed, migrating it to the newest schema and
     /// seeding the default reference data into a new file.
     pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Self> {
+        // The index file first: the replica's connection attaches it read-only.
+        let index = SearchIndex::open(path)?;
         let mut conn = db::open(path)?;
         reference::seed_if_empty(&mut conn)?;
-        Ok(Self { conn, clock })
+        search::attach_read_only(&conn, path)?;
+        // What an upgrade queued, or a sync stopped before indexing.
+        index.catch_up(None)?;
+        Ok(Self { conn, index, clock })
     }
 
     /// The SQLite connection, for queries in this crate.
@@ -131,6 +141,17 @@ impl Replica {
     /// The SQLite connection, for sync's own transactions in this crate.
     pub(crate) fn conn_mut(&mut self) -> &mut Connection {
         &mut self.conn
+    }
+
+    /// The connection that writes the search index, for the sync's indexer.
+    pub(crate) fn search_index(&self) -> SearchIndex {
+        self.index.clone()
+    }
+
+    /// Indexes what the writes just committed queued. The write has committed, so a failure
+    /// here is not its failure: the entries stay queued for the next pass.
+    pub(crate) fn index_recent(&self) {
+        let _ = self.index.catch_up(Some(INDEX_AFTER_WRITE));
     }
 
     /// The clock this replica reads.
@@ -485,6 +506,7 @@ impl Replica {
         apply::apply(&tx, mutation, author, &mut reindex)?;
         reindex.flush(&tx)?;
         tx.commit()?;
+        self.index_recent();
         Ok(())
     }
 
@@ -510,6 +532,7 @@ impl Replica {
         std::mem::take(&mut writer.reindex).flush(&tx)?;
         save_hlc(&tx, &writer.hlc)?;
         tx.commit()?;
+        self.index_recent();
         Ok(out)
     }
 }

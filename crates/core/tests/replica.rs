@@ -598,6 +598,56 @@ fn edits_keep_the_old_value_in_history_and_reindex() {
 }
 
 #[test]
+fn a_lost_or_damaged_search_index_is_rebuilt_from_the_questions() {
+    let mut f = fixture();
+    let path = f._dir.path().join("replica.sqlite3");
+    let index = f._dir.path().join("replica.sqlite3-search");
+    let flooded = f.capture("Đường vào thôn Hàm Thuận bị ngập");
+    let bridge = f.capture("Cầu tạm ở thôn Hàm Thuận bị sập");
+    let none = QuestionFilter::default();
+    let found = |replica: &Replica, query: &str| -> Vec<QuestionId> {
+        let mut ids: Vec<QuestionId> = replica
+            .search(query, &none, 10)
+            .unwrap()
+            .into_iter()
+            .map(|hit| hit.row.id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let mut both = vec![flooded, bridge];
+    both.sort();
+    assert_eq!(found(&f.replica, "ham thuan"), both);
+    assert!(index.exists(), "the index is a file beside the replica");
+
+    // Deleted while the app was closed.
+    drop(f.replica);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", index.display()));
+    }
+    let replica = Replica::open(&path, f.clock.clone()).unwrap();
+    assert_eq!(found(&replica, "ham thuan"), both);
+    assert_eq!(found(&replica, "ngap"), [flooded]);
+
+    // Overwritten with something that is not a database.
+    drop(replica);
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", index.display()));
+    }
+    std::fs::write(&index, b"not a database, but a page of something else").unwrap();
+    let mut replica = Replica::open(&path, f.clock.clone()).unwrap();
+    assert_eq!(found(&replica, "sap"), [bridge]);
+    // The replica goes on as before, and what it writes next is found too.
+    let input = CaptureInput {
+        dialogue: f.dialogue,
+        question: question("Học phí năm học mới tăng cao"),
+        answered_on_site: None,
+    };
+    let fees = replica.capture(&input).unwrap().id;
+    assert_eq!(found(&replica, "hoc phi"), [fees]);
+}
+
+#[test]
 fn search_ignores_case_and_diacritics_and_ranks() {
     let mut f = fixture();
     let a = f.capture("Nhân dân xã Bắc Bình kiến nghị sửa đường liên xã");

@@ -19,6 +19,7 @@ pub use state::{MAX_ATTEMPTS, RejectedMutation, SyncConfig, SyncStatus};
 
 use crate::error::ReplicaError;
 use crate::replica::Replica;
+use crate::search::Indexer;
 
 /// Mutations per push request: the protocol's most (`MAX_PUSH_BATCH`), as each request costs
 /// a durable commit on the server and one here, an fsync each.
@@ -233,6 +234,9 @@ async fn sync_inner(
         // changes themselves.
         let config = with_replica(replica, |r| r.sync_config())?.ok_or(SyncError::NotEnrolled)?;
         let mut pages = Fetcher::start(client.clone(), config.cursor, config.epoch);
+        // The search index is written on another thread while the pages are applied (see
+        // `search::index`); the pull is done when the questions it brought can be found.
+        let indexer = Indexer::start(with_replica(replica, |r| Ok(r.search_index()))?);
         let mut restart = None;
         let mut failure = None;
         let mut batch: Vec<LogEntry> = Vec::new();
@@ -271,7 +275,8 @@ async fn sync_inner(
             };
             if apply_now && let Some((next, epoch)) = position.take() {
                 // Pages received before a failure are applied too: their progress is kept.
-                with_replica(replica, |r| r.apply_pulled(&batch, next, &epoch))?;
+                with_replica(replica, |r| r.apply_pulled_unindexed(&batch, next, &epoch))?;
+                indexer.poke();
                 // Freed before waiting for more: at most one batch and the fetcher's few pages
                 // ahead are held.
                 batch = Vec::new();
@@ -282,8 +287,10 @@ async fn sync_inner(
             }
         }
         if let Some(e) = failure {
+            // The indexer goes on with what was applied, and stops when it is done.
             return Err(e);
         }
+        indexer.finish().await?;
         let restarted = restart.is_some();
         if let Some((epoch, last_applied_seq)) = restart {
             with_replica(replica, |r| r.restart_sync(&epoch, last_applied_seq))?;

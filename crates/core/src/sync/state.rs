@@ -180,6 +180,19 @@ impl Replica {
     /// received yet, once what it belongs to has arrived. Pull follows push, so the outbox
     /// holds only what was written during the sync, and this is a no-op most of the time.
     pub fn apply_pulled(&mut self, changes: &[LogEntry], next: u64, epoch: &str) -> Result<()> {
+        self.apply_pulled_unindexed(changes, next, epoch)?;
+        self.search_index().catch_up(None)?;
+        Ok(())
+    }
+
+    /// [`Self::apply_pulled`], leaving the questions it changed queued for the search index,
+    /// which sync's [`Indexer`](crate::search::Indexer) works off on another thread meanwhile.
+    pub(crate) fn apply_pulled_unindexed(
+        &mut self,
+        changes: &[LogEntry],
+        next: u64,
+        epoch: &str,
+    ) -> Result<()> {
         let now = self.clock().now();
         let now_millis = u64::try_from(now.timestamp_millis()).unwrap_or(0);
         let tx = self
@@ -241,6 +254,9 @@ impl Replica {
         reapply_pending(&tx, &mut reindex)?;
         reindex.flush(&tx)?;
         tx.commit()?;
+        // Empties the index, whose entries name rows that are gone (and whose row numbers new
+        // rows take again), and indexes what was applied again.
+        self.search_index().catch_up(None)?;
         Ok(())
     }
 
@@ -305,6 +321,7 @@ impl Replica {
         }
         reindex.flush(&tx)?;
         tx.commit()?;
+        self.index_recent();
         Ok(queued)
     }
 
@@ -476,12 +493,13 @@ const SERVER_TABLES: &[&str] = &[
 
 /// Empties the replica of every record, for a refetch to fill it again.
 fn forget_server_records(tx: &rusqlite::Transaction<'_>) -> Result<()> {
-    // A contentless index empties with its own command.
+    // The search index is emptied and rebuilt for the new generation by its next pass.
     exec(
         tx,
-        "INSERT INTO question_search (question_search) VALUES ('delete-all')",
+        "UPDATE search_state SET generation = generation + 1",
         [],
     )?;
+    exec(tx, "DELETE FROM search_backlog", [])?;
     for table in SERVER_TABLES {
         // `table` is one of the literals above, never input.
         exec(tx, &format!("DELETE FROM {table}"), [])?;
