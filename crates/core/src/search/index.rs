@@ -25,9 +25,13 @@ use crate::db;
 use crate::error::{ReplicaError, Result};
 use crate::stamp::exec;
 
-/// Questions indexed in one transaction at most: large enough that FTS5 writes few segments,
-/// small enough that a pass holds little memory and clears its backlog often.
-const PASS: usize = 5_000;
+/// Backlog entries indexed in one transaction at most: large enough that FTS5 writes few
+/// segments, small enough that a pass holds little memory (FTS5 flushes its terms to disk at
+/// its `hashsize` anyway).
+const PASS: usize = 20_000;
+
+/// Entries the sync's indexer lets build up before a pass.
+const BULK: usize = 20_000;
 
 /// The index, as a new file gets it. Without word positions (`detail = column`): every query
 /// term is one word, and snippets are cut from the original text, so positions are never read.
@@ -287,46 +291,52 @@ fn set_state(tx: &Transaction<'_>, generation: i64, through: i64) -> Result<()> 
     Ok(())
 }
 
-/// Indexing on a thread of its own while a sync pulls: [`Self::poke`] after each applied
+/// Indexing on a thread of its own while a sync pulls: [`Self::queued`] after each applied
 /// batch, [`Self::finish`] to wait until the backlog is indexed. Dropped without `finish` (the
 /// sync failed), the thread still works off the backlog, then stops.
 pub(crate) struct Indexer {
-    poke: Option<std::sync::mpsc::SyncSender<()>>,
+    queued: Option<std::sync::mpsc::Sender<usize>>,
     task: Option<tokio::task::JoinHandle<Result<()>>>,
 }
 
 impl Indexer {
     /// Starts indexing the backlog of `index` on a blocking thread of the current runtime.
     pub(crate) fn start(index: SearchIndex) -> Self {
-        // One poke waiting is enough: a pass indexes everything queued before it.
-        let (poke, pokes) = std::sync::mpsc::sync_channel::<()>(1);
+        let (queued, counts) = std::sync::mpsc::channel::<usize>();
         let task = tokio::task::spawn_blocking(move || {
-            loop {
-                index.catch_up(None)?;
-                if pokes.recv().is_err() {
-                    // The sync is done pulling: what it applied last is indexed before it ends.
+            // What an earlier sync left.
+            index.catch_up(None)?;
+            // Indexed [`BULK`] at a time: each pass writes an index segment that FTS5 later
+            // merges with others, so fewer, larger passes do less work in all.
+            let mut waiting = 0;
+            while let Ok(count) = counts.recv() {
+                waiting += count;
+                if waiting >= BULK {
                     index.catch_up(None)?;
-                    return Ok(());
+                    waiting = 0;
                 }
             }
+            // The sync is done pulling: what it applied last is indexed before it ends.
+            index.catch_up(None)?;
+            Ok(())
         });
         Self {
-            poke: Some(poke),
+            queued: Some(queued),
             task: Some(task),
         }
     }
 
-    /// More is queued.
-    pub(crate) fn poke(&self) {
-        if let Some(poke) = &self.poke {
-            // Full means a poke is already waiting, which covers this one.
-            let _ = poke.try_send(());
+    /// About `count` more entries are queued.
+    pub(crate) fn queued(&self, count: usize) {
+        if let Some(queued) = &self.queued {
+            // A closed channel means the thread stopped on an error, which `finish` reports.
+            let _ = queued.send(count);
         }
     }
 
     /// Waits until everything queued before this call is indexed.
     pub(crate) async fn finish(mut self) -> Result<()> {
-        self.poke = None;
+        self.queued = None;
         let Some(task) = self.task.take() else {
             return Ok(());
         };
