@@ -4,7 +4,9 @@
 -- Each change to a question is queued here, in the same transaction as the change, under a
 -- ticket that only grows. The index records, in its own transaction with the entries it
 -- writes, the last ticket it has indexed through; entries up to it are then cleared from here
--- by this connection's next write. A crash anywhere leaves at most work to redo.
+-- by this connection's next write, which notes that ticket as `pruned`. A crash anywhere leaves
+-- at most work to redo, and an index found behind `pruned` (its file lost its last commits in
+-- a power cut) is rebuilt.
 -- `generation` changes when the replica forgets every record (the server was restored and
 -- everything is pulled again): an index of another generation, like a new index file, is
 -- rebuilt from the questions. The first open after this migration builds it so.
@@ -17,7 +19,8 @@ CREATE TABLE search_backlog (
 );
 
 CREATE TABLE search_state (
-    generation INTEGER NOT NULL
+    generation INTEGER NOT NULL,
+    pruned     INTEGER NOT NULL
 );
 
-INSERT INTO search_state (generation) VALUES (1);
+INSERT INTO search_state (generation, pruned) VALUES (1, 0);

@@ -645,6 +645,22 @@ fn a_lost_or_damaged_search_index_is_rebuilt_from_the_questions() {
     };
     let fees = replica.capture(&input).unwrap().id;
     assert_eq!(found(&replica, "hoc phi"), [fees]);
+
+    // A power cut undid the index's last commits (it is not synced at each one), after the
+    // replica had cleared the entries those commits covered.
+    drop(replica);
+    {
+        let index = rusqlite::Connection::open(&index).unwrap();
+        index
+            .execute_batch(
+                "INSERT INTO question_search (question_search) VALUES ('delete-all');
+                 UPDATE index_state SET through = 0;",
+            )
+            .unwrap();
+    }
+    let replica = Replica::open(&path, f.clock.clone()).unwrap();
+    assert_eq!(found(&replica, "ham thuan"), both);
+    assert_eq!(found(&replica, "hoc phi"), [fees]);
 }
 
 #[test]

@@ -31,6 +31,10 @@ fn main() -> Result<()> {
             postgres = true;
             continue;
         }
+        if arg == "--help" || arg == "-h" {
+            println!("{USAGE}");
+            return Ok(());
+        }
         let Some(value) = args.next() else {
             bail!("{arg} needs a value\n{USAGE}");
         };

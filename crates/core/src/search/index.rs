@@ -12,7 +12,9 @@
 //! replica indexes at once, so what a recorder captured is searchable when the write returns.
 //!
 //! The index is derived data. A crash anywhere leaves at most work to redo, and writing an
-//! entry again is harmless (each pass replaces what it writes). A file that is not a readable
+//! entry again is harmless (each pass replaces what it writes). Its file is not synced at each
+//! commit, so a capture costs one fsync, the replica's; an index that a power cut set back
+//! behind the entries the replica already cleared (`pruned`) is rebuilt. A file that is not a readable
 //! database is replaced, and a new index, or one built for another generation of the replica
 //! (before it forgot every record to refetch them), is rebuilt from the questions.
 
@@ -174,10 +176,11 @@ fn attach_writable(conn: &Connection, path: &Path) -> Result<()> {
     // A plain file name: the connection reads URIs only when they start with `file:`, which a
     // replica's path made absolute by the app never does.
     conn.execute("ATTACH DATABASE ?1 AS search", [text])?;
-    // Durable like the replica: a backlog entry is cleared only once its question is indexed,
-    // so an index write that a power loss undid would never be made again.
+    // Not synced at each commit (`NORMAL`: at checkpoints), so a capture costs one fsync, the
+    // replica's. A power cut may undo the index's last commits, never corrupt it; the replica
+    // notices (the index is behind what it cleared) and the next pass rebuilds it.
     conn.pragma_update(Some("search"), "journal_mode", "WAL")?;
-    conn.pragma_update(Some("search"), "synchronous", "FULL")?;
+    conn.pragma_update(Some("search"), "synchronous", "NORMAL")?;
     // This connection reads the replica's rows in order once each, and merges index segments.
     conn.pragma_update(Some("main"), "cache_size", -2_048)?;
     conn.pragma_update(Some("search"), "cache_size", -INDEX_CACHE_KIB)?;
@@ -207,8 +210,11 @@ fn pass(conn: &mut Connection, want: usize) -> Result<usize> {
     // Deferred: it reads the replica and writes only the index, so the replica's own writes (a
     // sync applying the next pages) go on meanwhile.
     let tx = conn.transaction()?;
-    let generation: i64 =
-        tx.query_row("SELECT generation FROM main.search_state", [], |r| r.get(0))?;
+    let (generation, pruned): (i64, i64) = tx.query_row(
+        "SELECT generation, pruned FROM main.search_state",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let state: Option<(i64, i64)> = tx
         .query_row(
             "SELECT generation, through FROM search.index_state",
@@ -216,7 +222,11 @@ fn pass(conn: &mut Connection, want: usize) -> Result<usize> {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let Some((built, through)) = state.filter(|(built, _)| *built == generation) else {
+    // Behind what the replica cleared, the index lost commits (its writes are not synced one
+    // by one): only a rebuild brings those entries back.
+    let Some((built, through)) =
+        state.filter(|(built, through)| *built == generation && *through >= pruned)
+    else {
         return rebuild(tx, generation);
     };
     let backlog: Vec<(i64, i64)> = {
@@ -262,7 +272,7 @@ const INSERT_ENTRIES: &str = "INSERT INTO search.question_search (rowid, number,
             townhall_fold(concat_ws(' ', citizen_name, citizen_locality))
      FROM main.questions";
 
-/// Empties the index and indexes every question, as of the backlog's last ticket.
+/// Empties the index and indexes every question, as of the last ticket issued.
 fn rebuild(tx: Transaction<'_>, generation: i64) -> Result<usize> {
     exec(
         &tx,
@@ -270,11 +280,15 @@ fn rebuild(tx: Transaction<'_>, generation: i64) -> Result<usize> {
         [],
     )?;
     let indexed = exec(&tx, &format!("{INSERT_ENTRIES} ORDER BY local_seq"), [])?;
-    let last: i64 = tx.query_row(
-        "SELECT coalesce(max(ticket), 0) FROM main.search_backlog",
-        [],
-        |r| r.get(0),
-    )?;
+    // The backlog's high-water mark, which clearing it does not lower.
+    let last: i64 = tx
+        .query_row(
+            "SELECT seq FROM main.sqlite_sequence WHERE name = 'search_backlog'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
     set_state(&tx, generation, last)?;
     tx.commit()?;
     Ok(indexed)

@@ -37,7 +37,13 @@ impl Reindex {
     pub(crate) fn flush(self, tx: &Transaction<'_>) -> Result<()> {
         exec(
             tx,
-            "DELETE FROM search_backlog WHERE ticket <= (SELECT through FROM search.index_state)",
+            "UPDATE search_state SET pruned = (SELECT through FROM search.index_state)
+             WHERE (SELECT through FROM search.index_state) > pruned",
+            [],
+        )?;
+        exec(
+            tx,
+            "DELETE FROM search_backlog WHERE ticket <= (SELECT pruned FROM search_state)",
             [],
         )?;
         if self.ids.is_empty() {
