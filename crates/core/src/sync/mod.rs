@@ -27,7 +27,7 @@ pub const PUSH_BATCH: u32 = townhall_domain::wire::MAX_PUSH_BATCH as u32;
 /// Changes per pull request.
 pub const PULL_PAGE: u32 = 1_000;
 /// Changes applied in one local transaction at most (whole pages, so a little more): fewer
-/// commits mean fewer fsyncs and search-index flushes, while a batch stays small in memory.
+/// commits mean fewer fsyncs, while a batch stays small in memory.
 pub const APPLY_BATCH: usize = 5_000;
 /// Pages the fetcher may hold ahead of the batch being applied.
 const PAGES_AHEAD: usize = 4;
@@ -229,9 +229,7 @@ async fn sync_inner(
         // network, the server and this replica's disk work at the same time; the channel
         // bounds how far it runs ahead, so memory stays flat however long the log is.
         // Pages are applied several at a time (up to `APPLY_BATCH` changes) in one local
-        // transaction with the cursor of the last: each commit costs an fsync and a flush and
-        // merge of new search-index segments, which per 1,000-change page cost more than the
-        // changes themselves.
+        // transaction with the cursor of the last: each commit costs an fsync.
         let config = with_replica(replica, |r| r.sync_config())?.ok_or(SyncError::NotEnrolled)?;
         let mut pages = Fetcher::start(client.clone(), config.cursor, config.epoch);
         // The search index is written on another thread while the pages are applied (see
