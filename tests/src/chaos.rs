@@ -949,7 +949,7 @@ fn check_server(
     let mut since = 0;
     loop {
         let page = store.pull(&scope, since, 1_000)?;
-        for entry in &page.changes {
+        for entry in page.entries()? {
             if let Change::CaptureQuestion { id, .. } = entry.mutation.change {
                 *on_server.entry(id).or_default() += 1;
             }

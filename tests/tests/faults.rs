@@ -39,7 +39,7 @@ fn server_captures(server: &TestServer) -> Vec<QuestionId> {
     let mut ids = Vec::new();
     loop {
         let page = server.store.pull(&scope, since, 1_000).unwrap();
-        for entry in &page.changes {
+        for entry in page.entries().unwrap() {
             if let townhall_domain::mutation::Change::CaptureQuestion { id, .. } =
                 entry.mutation.change
             {

@@ -184,7 +184,7 @@ fn a_puller_never_sees_a_later_position_before_an_earlier_one_commits() {
                         "the cursor went back from {cursor} to {}",
                         page.next
                     );
-                    seen.extend(page.changes);
+                    seen.extend(page.entries().unwrap());
                     cursor = page.next;
                     // `done` was read before this pull, so this page saw every commit.
                     if finished && !page.more {
@@ -328,7 +328,8 @@ fn concurrent_pushes_apply_each_mutation_once() {
     };
     let log = store.pull(&everything, 0, 1_000).unwrap();
     assert_eq!(log.changes.len() as u64, total);
-    let ids: BTreeSet<MutationId> = log.changes.iter().map(|e| e.mutation.id).collect();
+    let entries = log.entries().unwrap();
+    let ids: BTreeSet<MutationId> = entries.iter().map(|e| e.mutation.id).collect();
     assert_eq!(ids.len() as u64, total, "a mutation was applied twice");
     for (n, device) in devices.iter().enumerate() {
         assert_eq!(
@@ -336,8 +337,7 @@ fn concurrent_pushes_apply_each_mutation_once() {
             BATCHES * BATCH
         );
         // A device's mutations are logged in its own order.
-        let seqs: Vec<u64> = log
-            .changes
+        let seqs: Vec<u64> = entries
             .iter()
             .filter(|e| e.mutation.device == device.id)
             .map(|e| e.mutation.hlc.counter.into())
@@ -487,7 +487,7 @@ fn a_panic_inside_a_write_rolls_back_and_writes_go_on() {
         agency: None,
     };
     assert_eq!(
-        store.pull(&everything, 0, 10).unwrap().changes,
+        store.pull(&everything, 0, 10).unwrap().entries().unwrap(),
         [entry(1, 0, 1)]
     );
 }

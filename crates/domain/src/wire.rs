@@ -3,7 +3,11 @@
 //! `docs/PROTOCOL.md` describes every endpoint with these shapes; the server and the sync client
 //! both use these types, so the two cannot drift apart.
 
-use serde::de::{self, MapAccess};
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{AgencyId, DeviceId, LocalityId, MutationId, UserId};
@@ -209,15 +213,19 @@ impl<'de> Deserialize<'de> for LogEntry {
 }
 
 /// `GET /v1/pull?since=N&limit=L&epoch=E`: the next page of changes in the device's scope.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+///
+/// `C` is how a change travels: a device reads each one as a [`LogEntry`], while the server
+/// writes the JSON its log stores as it is, without reading it first. Either way `type` is
+/// written first, and a reader that finds it first decodes the page in one pass.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
-pub enum PullResponse {
+pub enum PullResponse<C = LogEntry> {
     /// A page of changes.
     Page {
         /// The server's epoch.
         epoch: String,
         /// Changes after `since`, in `server_seq` order.
-        changes: Vec<LogEntry>,
+        changes: Vec<C>,
         /// The cursor to send as `since` next time.
         next: u64,
         /// Whether more changes wait after `next`.
@@ -263,6 +271,130 @@ pub struct ErrorBody {
     pub code: String,
     /// What went wrong, in plain words. A 5xx never carries internals.
     pub message: String,
+}
+
+// A derived parser for an internally tagged enum buffers the whole answer, every change of a
+// page, before it reads any of it. The server writes `type` first, so this one reads it first and
+// then decodes the rest straight into the variant; only when `type` comes later does it buffer
+// (as JSON values), so any key order still works.
+
+impl<'de, C: Deserialize<'de>> Deserialize<'de> for PullResponse<C> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(PullVisitor(PhantomData))
+    }
+}
+
+/// Reads a [`PullResponse`] from a JSON object.
+struct PullVisitor<C>(PhantomData<C>);
+
+impl<'de, C: Deserialize<'de>> Visitor<'de> for PullVisitor<C> {
+    type Value = PullResponse<C>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a pull answer: a page or a refetch")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let Some(first) = map.next_key::<String>()? else {
+            return Err(de::Error::missing_field("type"));
+        };
+        if first == "type" {
+            let kind = PullKind::named(&map.next_value::<String>()?)?;
+            return kind.read(MapAccessDeserializer::new(map));
+        }
+        // `type` comes later: keep every key, then read the variant from what was kept.
+        let mut fields = serde_json::Map::new();
+        let mut key = Some(first);
+        while let Some(name) = key {
+            let value: serde_json::Value = map.next_value()?;
+            if fields.contains_key(&name) {
+                return Err(de::Error::custom(format_args!("duplicate field `{name}`")));
+            }
+            fields.insert(name, value);
+            key = map.next_key()?;
+        }
+        let kind = fields
+            .remove("type")
+            .ok_or_else(|| de::Error::missing_field("type"))?;
+        let kind = PullKind::named(&String::deserialize(kind).map_err(de::Error::custom)?)?;
+        kind.read(serde_json::Value::Object(fields))
+            .map_err(de::Error::custom)
+    }
+}
+
+/// The variants of [`PullResponse`], as `type` names them.
+#[derive(Clone, Copy)]
+enum PullKind {
+    /// [`PullResponse::Page`].
+    Page,
+    /// [`PullResponse::Refetch`].
+    Refetch,
+}
+
+/// The fields of [`PullResponse::Page`] beside its `type`.
+#[derive(Deserialize)]
+struct PageFields<C> {
+    epoch: String,
+    changes: Vec<C>,
+    next: u64,
+    more: bool,
+    /// A second `type`, which is refused.
+    #[serde(rename = "type")]
+    kind: Option<de::IgnoredAny>,
+}
+
+/// The fields of [`PullResponse::Refetch`] beside its `type`.
+#[derive(Deserialize)]
+struct RefetchFields {
+    epoch: String,
+    last_applied_seq: u64,
+    /// A second `type`, which is refused.
+    #[serde(rename = "type")]
+    kind: Option<de::IgnoredAny>,
+}
+
+impl PullKind {
+    /// The variant `type` names.
+    fn named<E: de::Error>(name: &str) -> Result<Self, E> {
+        match name {
+            "page" => Ok(Self::Page),
+            "refetch" => Ok(Self::Refetch),
+            _ => Err(de::Error::unknown_variant(name, &["page", "refetch"])),
+        }
+    }
+
+    /// Reads the variant's fields (the object's keys other than the `type` already read).
+    fn read<'de, C, D>(self, fields: D) -> Result<PullResponse<C>, D::Error>
+    where
+        C: Deserialize<'de>,
+        D: serde::Deserializer<'de>,
+    {
+        let twice = || de::Error::duplicate_field("type");
+        match self {
+            Self::Page => {
+                let page = PageFields::deserialize(fields)?;
+                if page.kind.is_some() {
+                    return Err(twice());
+                }
+                Ok(PullResponse::Page {
+                    epoch: page.epoch,
+                    changes: page.changes,
+                    next: page.next,
+                    more: page.more,
+                })
+            }
+            Self::Refetch => {
+                let refetch = RefetchFields::deserialize(fields)?;
+                if refetch.kind.is_some() {
+                    return Err(twice());
+                }
+                Ok(PullResponse::Refetch {
+                    epoch: refetch.epoch,
+                    last_applied_seq: refetch.last_applied_seq,
+                })
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -383,11 +515,159 @@ mod tests {
         let json = serde_json::to_value(&result).unwrap();
         assert_eq!(json["outcome"], "rejected");
         assert_eq!(json["code"], "forbidden");
-        let refetch = PullResponse::Refetch {
+        let refetch: PullResponse = PullResponse::Refetch {
             epoch: "e".to_owned(),
             last_applied_seq: 3,
         };
         assert_eq!(serde_json::to_value(&refetch).unwrap()["type"], "refetch");
+    }
+
+    /// A page holding one change, and a refetch.
+    fn pull_answers() -> [PullResponse; 2] {
+        let entry = LogEntry {
+            server_seq: 3,
+            author: Author {
+                user: UserId::generate(1, [4; 10]),
+                role: Role::Admin,
+            },
+            mutation: Mutation {
+                id: MutationId::generate(1, [1; 10]),
+                device: DeviceId::generate(1, [2; 10]),
+                hlc: Hlc::new(5, 0),
+                change: Change::UpsertTopic(Topic {
+                    id: TopicId::generate(1, [3; 10]),
+                    name: "Đất đai".to_owned(),
+                    archived: false,
+                }),
+            },
+        };
+        [
+            PullResponse::Page {
+                epoch: "4c1f".to_owned(),
+                changes: vec![entry],
+                next: 3,
+                more: true,
+            },
+            PullResponse::Refetch {
+                epoch: "9a8b".to_owned(),
+                last_applied_seq: 12,
+            },
+        ]
+    }
+
+    #[test]
+    fn pull_answers_read_in_any_key_order() {
+        for answer in pull_answers() {
+            let json = serde_json::to_string(&answer).unwrap();
+            assert!(json.starts_with(r#"{"type":"#), "{json}");
+            assert_eq!(serde_json::from_str::<PullResponse>(&json).unwrap(), answer);
+            // From a `Value` the keys come in alphabetical order, `type` last.
+            let value = serde_json::to_value(&answer).unwrap();
+            assert_eq!(
+                serde_json::from_value::<PullResponse>(value.clone()).unwrap(),
+                answer
+            );
+            // Every rotation of the keys: `type` first, in between and last.
+            let serde_json::Value::Object(map) = value else {
+                panic!("{value}")
+            };
+            let pairs: Vec<String> = map
+                .iter()
+                .map(|(key, value)| format!("{}:{value}", serde_json::Value::from(key.as_str())))
+                .collect();
+            for turn in 0..pairs.len() {
+                let mut keys = pairs.clone();
+                keys.rotate_left(turn);
+                let json = format!("{{{}}}", keys.join(","));
+                assert_eq!(
+                    serde_json::from_str::<PullResponse>(&json).unwrap(),
+                    answer,
+                    "{json}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn odd_pull_answers_are_refused() {
+        let [_, refetch] = pull_answers();
+        let cases: &[(&str, Result<&PullResponse, &str>)] = &[
+            // An unknown key is ignored, wherever `type` is.
+            (
+                r#"{"type":"refetch","epoch":"9a8b","x":[{}],"last_applied_seq":12}"#,
+                Ok(&refetch),
+            ),
+            (
+                r#"{"x":[{}],"epoch":"9a8b","last_applied_seq":12,"type":"refetch"}"#,
+                Ok(&refetch),
+            ),
+            (
+                r#"{"type":"pages","epoch":"9a8b","last_applied_seq":12}"#,
+                Err("unknown variant `pages`, expected `page` or `refetch`"),
+            ),
+            (
+                r#"{"epoch":"9a8b","last_applied_seq":12,"type":"pages"}"#,
+                Err("unknown variant `pages`, expected `page` or `refetch`"),
+            ),
+            (
+                r#"{"epoch":"9a8b","last_applied_seq":12}"#,
+                Err("missing field `type`"),
+            ),
+            ("{}", Err("missing field `type`")),
+            (
+                r#"{"type":2,"epoch":"9a8b","last_applied_seq":12}"#,
+                Err("invalid type: integer `2`, expected a string"),
+            ),
+            (
+                r#"{"type":"refetch","epoch":"9a8b"}"#,
+                Err("missing field `last_applied_seq`"),
+            ),
+            (
+                r#"{"type":"refetch","epoch":"9a8b","last_applied_seq":-1}"#,
+                Err("invalid value: integer `-1`, expected u64"),
+            ),
+            (
+                r#"{"type":"page","epoch":"9a8b","changes":[],"next":"3","more":false}"#,
+                Err(r#"invalid type: string "3", expected u64"#),
+            ),
+            (
+                r#"{"epoch":"9a8b","changes":[],"next":"3","more":false,"type":"page"}"#,
+                Err(r#"invalid type: string "3", expected u64"#),
+            ),
+            (
+                r#"{"type":"page","epoch":"9a8b","changes":{},"next":3,"more":false}"#,
+                Err("invalid type: map, expected a sequence"),
+            ),
+            (
+                r#"{"type":"page","epoch":"9a8b","changes":[1],"next":3,"more":false}"#,
+                Err("invalid type: integer `1`"),
+            ),
+            (
+                r#"{"type":"page","epoch":9,"changes":[],"next":3,"more":false}"#,
+                Err("invalid type: integer `9`, expected a string"),
+            ),
+            (
+                r#"{"type":"refetch","epoch":"9a8b","last_applied_seq":12,"type":"refetch"}"#,
+                Err("duplicate field `type`"),
+            ),
+            (
+                r#"{"epoch":"9a8b","epoch":"9a8b","last_applied_seq":12,"type":"refetch"}"#,
+                Err("duplicate field `epoch`"),
+            ),
+            (
+                r#"["refetch","9a8b",12]"#,
+                Err("invalid type: sequence, expected a pull answer"),
+            ),
+        ];
+        for (json, expected) in cases {
+            match (serde_json::from_str::<PullResponse>(json), expected) {
+                (Ok(answer), Ok(want)) => assert_eq!(&answer, *want, "{json}"),
+                (Err(error), Err(want)) => {
+                    assert!(error.to_string().starts_with(want), "{json}: {error}");
+                }
+                (got, _) => panic!("{json}: {got:?}, expected {expected:?}"),
+            }
+        }
     }
 
     #[test]

@@ -51,7 +51,7 @@ use crate::auth::{EnrolLimiter, EnrolmentCode, Token};
 use crate::clock::{Clock, unix_millis};
 use crate::config::Settings;
 use crate::engine::{self, PushError};
-use crate::store::{Device, EnrolRefusal, Store, StoreError};
+use crate::store::{Device, EnrolRefusal, Store, StoreError, StoredChange};
 use crate::tls::{self, Transport};
 
 /// How many changes a pull returns when the client names no `limit`.
@@ -631,7 +631,7 @@ async fn pull<S: Store>(
     State(state): State<AppState<S>>,
     Authenticated(device): Authenticated,
     QueryParams(query): QueryParams<PullQuery>,
-) -> Result<Json<PullResponse>, ApiError> {
+) -> Result<Json<PullResponse<StoredChange>>, ApiError> {
     let limit = match query.limit {
         None => DEFAULT_PULL_LIMIT,
         Some(0) => return Err(ApiError::BadRequest("limit must be at least 1".to_owned())),
@@ -649,7 +649,7 @@ fn pull_page<S: Store>(
     device: &Device,
     query: &PullQuery,
     limit: u32,
-) -> Result<PullResponse, StoreError> {
+) -> Result<PullResponse<StoredChange>, StoreError> {
     let epoch = store.epoch()?;
     let restored = query.epoch.as_ref().is_some_and(|seen| *seen != epoch);
     if restored || query.since > store.server_seq()? {

@@ -594,7 +594,7 @@ async fn path_and_query_injection_change_nothing() {
         ))
         .await;
     assert!(matches!(
-        reply.json(StatusCode::OK),
+        reply.json::<PullResponse>(StatusCode::OK),
         PullResponse::Refetch { .. }
     ));
 

@@ -899,7 +899,11 @@ fn push_end_to_end<S: Store>(store: &S) {
         localities: vec![],
         agency: Some(a1),
     };
-    let for_agency = store.pull(&agency_scope, 0, 100).unwrap().changes;
+    let for_agency = store
+        .pull(&agency_scope, 0, 100)
+        .unwrap()
+        .entries()
+        .unwrap();
     let agency_seqs: Vec<u64> = for_agency.iter().map(|e| e.server_seq).collect();
     assert_eq!(
         agency_seqs,
@@ -929,7 +933,14 @@ fn push_end_to_end<S: Store>(store: &S) {
             agency: None
         }
     );
-    assert_eq!(store.pull(&recorder_scope, 0, 100).unwrap().changes, log);
+    assert_eq!(
+        store
+            .pull(&recorder_scope, 0, 100)
+            .unwrap()
+            .entries()
+            .unwrap(),
+        log
+    );
 
     // The server holds the question as the log says.
     let held = store.write(|tx| tx.entity(q.as_uuid())).unwrap();
@@ -960,9 +971,9 @@ fn push_end_to_end<S: Store>(store: &S) {
         localities: vec![],
         agency: Some(a2),
     };
-    let page = store.pull(&second, 0, 100).unwrap();
-    let shared = ids(&page.changes[3..]);
-    assert_eq!(ids(&page.changes[..3]), [31, 35, 47].map(mutation_id));
+    let page = store.pull(&second, 0, 100).unwrap().entries().unwrap();
+    let shared = ids(&page[3..]);
+    assert_eq!(ids(&page[..3]), [31, 35, 47].map(mutation_id));
     assert_unique(&shared);
     for id in [
         mutation_id(33),
@@ -1045,7 +1056,11 @@ fn pull_all<S: Store>(store: &S) -> Vec<LogEntry> {
         localities: vec![],
         agency: None,
     };
-    store.pull(&scope, 0, MAX_PULL_LIMIT).unwrap().changes
+    store
+        .pull(&scope, 0, MAX_PULL_LIMIT)
+        .unwrap()
+        .entries()
+        .unwrap()
 }
 
 /// Appends `entry(_, n)` with `tags` in its own transaction; returns its position.

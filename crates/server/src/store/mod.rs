@@ -15,6 +15,7 @@ pub mod sqlite;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use townhall_domain::wire::{LogEntry, PushResult};
 use townhall_domain::{
     AgencyId, DeviceId, DeviceLetter, DialogueId, LocalityId, QuestionId, Role, UserId,
@@ -175,12 +176,84 @@ pub struct PullScope {
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct LogPage {
     /// The changes in scope after the cursor, in log order.
-    pub changes: Vec<LogEntry>,
+    pub changes: Vec<StoredChange>,
     /// The position the next pull continues after: the last change returned, or the end of the
     /// log when the page is not full.
     pub next: u64,
     /// Whether changes may follow.
     pub more: bool,
+}
+
+impl LogPage {
+    /// The page's changes, read: for the admin commands and tests, which look inside them.
+    pub fn entries(&self) -> StoreResult<Vec<LogEntry>> {
+        self.changes.iter().map(StoredChange::entry).collect()
+    }
+}
+
+/// One change of the log as it is stored: its position and its [`LogEntry`] as JSON.
+///
+/// A pull passes the JSON on to the device as it is (it serializes as that JSON), rather than
+/// reading every entry only to write it again.
+#[derive(Clone, Debug)]
+pub struct StoredChange {
+    /// The change's place in the log.
+    pub server_seq: u64,
+    /// The whole entry as JSON, `server_seq` included.
+    body: Box<RawValue>,
+}
+
+impl StoredChange {
+    /// A body read back from the log at `server_seq`, checked: it must be a JSON object that
+    /// says it is at `server_seq`. Checking scans the JSON twice without building anything,
+    /// a fraction of the cost of reading it into a [`LogEntry`].
+    pub fn new(server_seq: u64, body: String) -> StoreResult<Self> {
+        /// The one field the check reads; the others are skipped.
+        #[derive(Deserialize)]
+        struct Position {
+            server_seq: u64,
+        }
+        let body = RawValue::from_string(body)?;
+        // A struct also reads from a JSON array, which is not a log entry.
+        if !body.get().starts_with('{') {
+            return Err(StoreError::Corrupt(format!(
+                "the change at {server_seq} is not a JSON object"
+            )));
+        }
+        let Position { server_seq: found } = serde_json::from_str(body.get())?;
+        if found != server_seq {
+            return Err(StoreError::Corrupt(format!(
+                "the change at {server_seq} says it is at {found}"
+            )));
+        }
+        Ok(Self { server_seq, body })
+    }
+
+    /// The entry, read from its JSON.
+    pub fn entry(&self) -> StoreResult<LogEntry> {
+        Ok(serde_json::from_str(self.body.get())?)
+    }
+
+    /// The entry's JSON, as stored.
+    pub fn json(&self) -> &str {
+        self.body.get()
+    }
+}
+
+impl PartialEq for StoredChange {
+    fn eq(&self, other: &Self) -> bool {
+        self.server_seq == other.server_seq && self.json() == other.json()
+    }
+}
+
+impl Eq for StoredChange {}
+
+/// Writes the stored JSON as it is. Only JSON serializers understand that; the server writes
+/// pulls with nothing else.
+impl Serialize for StoredChange {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.body.serialize(serializer)
+    }
 }
 
 /// A new enrolment code's facts.
@@ -250,4 +323,56 @@ pub trait Store: Send + Sync + 'static {
     fn devices(&self) -> StoreResult<Vec<Device>>;
     /// Revokes a device; `false` when there is no such device.
     fn revoke_device(&self, device: DeviceId, now: DateTime<Utc>) -> StoreResult<bool>;
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn stored_changes_are_checked_and_written_as_stored() {
+        let check = |server_seq: u64, body: &str, expected: Result<&str, &str>| {
+            let got = StoredChange::new(server_seq, body.to_owned())
+                .and_then(|change| Ok(serde_json::to_string(&[change])?));
+            match (got, expected) {
+                (Ok(json), Ok(want)) => assert_eq!(json, format!("[{want}]"), "{body}"),
+                (Err(error), Err(want)) => {
+                    assert!(error.to_string().starts_with(want), "{body}: {error}");
+                }
+                (got, _) => panic!("{body}: {got:?}, expected {expected:?}"),
+            }
+        };
+        // Written byte for byte, in its key order and spacing (PostgreSQL's `jsonb` text).
+        let stored = r#"{"server_seq":3,"author":{"user":"u","role":"admin"},"x":[1,2]}"#;
+        check(3, stored, Ok(stored));
+        let jsonb = r#"{"x": [1, 2], "author": {"role": "admin"}, "server_seq": 3}"#;
+        check(3, jsonb, Ok(jsonb));
+        check(
+            4,
+            stored,
+            Err("stored data is unreadable: the change at 4 says it is at 3"),
+        );
+        check(
+            3,
+            "[3]",
+            Err("stored data is unreadable: the change at 3 is not a JSON object"),
+        );
+        check(
+            3,
+            r#"{"server_seq":3"#,
+            Err("stored data is unreadable: EOF while parsing an object"),
+        );
+        check(
+            3,
+            r#"{"server_seq":"3"}"#,
+            Err(r#"stored data is unreadable: invalid type: string "3", expected u64"#),
+        );
+        check(
+            3,
+            "{}",
+            Err("stored data is unreadable: missing field `server_seq`"),
+        );
+    }
 }

@@ -37,7 +37,7 @@ use uuid::Uuid;
 use crate::engine::Entity;
 use crate::store::{
     Device, EnrolRefusal, EnrolmentCode, HistoryRow, LedgerEntry, LogPage, PullScope, Store,
-    StoreError, StoreResult, Tags, Tx, User,
+    StoreError, StoreResult, StoredChange, Tags, Tx, User,
 };
 
 /// The server's state in a PostgreSQL database, through a pool of connections.
@@ -156,7 +156,8 @@ impl Store for PostgresStore {
         let rows = query(
             &mut tx,
             statements,
-            "SELECT server_seq, body FROM changes
+            // The body as text, passed on as it is: no JSONB → value → entry → JSON round trip.
+            "SELECT server_seq, body::text FROM changes
              WHERE server_seq > $1
                AND ($2 OR reference OR locality = ANY($3) OR agency = $4)
              ORDER BY server_seq
@@ -171,7 +172,7 @@ impl Store for PostgresStore {
         )?;
         let changes = rows
             .iter()
-            .map(log_entry)
+            .map(|row| StoredChange::new(to_u64(get(row, 0)?)?, get(row, 1)?))
             .collect::<StoreResult<Vec<_>>>()?;
         let end = server_seq_in(&mut tx, statements)?;
         tx.commit().db()?;
@@ -789,7 +790,7 @@ fn server_seq_in(client: &mut impl GenericClient, statements: &mut Statements) -
 /// its last change and says more may follow; a short page is everything in scope up to `end`,
 /// so it continues at `end`, skipping changes out of scope. A cursor beyond the end stays where
 /// it is: whether it means a restored server is for the HTTP layer to decide.
-fn page(changes: Vec<LogEntry>, since: u64, limit: u32, end: u64) -> LogPage {
+fn page(changes: Vec<StoredChange>, since: u64, limit: u32, end: u64) -> LogPage {
     let full = changes.len() >= usize::try_from(limit).unwrap_or(usize::MAX);
     let next = match changes.last() {
         Some(last) if full => last.server_seq,
@@ -919,31 +920,12 @@ fn describe(error: &postgres::Error) -> String {
 
 #[cfg(test)]
 mod tests {
-    use townhall_domain::hlc::Hlc;
-    use townhall_domain::mutation::{Change, Mutation};
-    use townhall_domain::wire::Author;
-    use townhall_domain::{DeviceId, MutationId, Topic, TopicId};
-
     use super::*;
 
-    fn entry(server_seq: u64) -> LogEntry {
-        LogEntry {
-            server_seq,
-            author: Author {
-                user: UserId::generate(1, [1; 10]),
-                role: Role::Admin,
-            },
-            mutation: Mutation {
-                id: MutationId::generate(1, [2; 10]),
-                device: DeviceId::generate(1, [3; 10]),
-                hlc: Hlc::new(5, 0),
-                change: Change::UpsertTopic(Topic {
-                    id: TopicId::generate(1, [4; 10]),
-                    name: "Đất đai".to_owned(),
-                    archived: false,
-                }),
-            },
-        }
+    /// A stored change at `server_seq`; only its position matters to a page.
+    fn entry(server_seq: u64) -> StoredChange {
+        StoredChange::new(server_seq, format!(r#"{{"server_seq":{server_seq}}}"#))
+            .expect("a change")
     }
 
     /// Checks one page: (positions returned, since, limit, end) → (next, more).

@@ -30,7 +30,7 @@ use uuid::Uuid;
 
 use super::{
     Device, EnrolRefusal, EnrolmentCode, HistoryRow, LedgerEntry, LogPage, PullScope, Store,
-    StoreError, StoreResult, Tags, Tx, User,
+    StoreError, StoreResult, StoredChange, Tags, Tx, User,
 };
 use crate::engine::Entity;
 
@@ -213,7 +213,7 @@ impl Store for SqliteStore {
             let mut changes = Vec::new();
             for row in rows {
                 let (server_seq, body) = row?;
-                changes.push(log_entry(server_seq, &body)?);
+                changes.push(StoredChange::new(to_u64(server_seq)?, body)?);
             }
             let full = changes.len() == limit as usize;
             let next = match changes.last() {
@@ -1173,6 +1173,43 @@ mod tests {
         release.send(()).unwrap();
         assert_eq!(writer.join().unwrap(), 1);
         assert_eq!(store.server_seq().unwrap(), 1);
+    }
+
+    #[test]
+    fn a_pull_refuses_a_change_that_is_not_what_its_place_says() {
+        let scratch = Scratch::new();
+        let path = scratch.path();
+        let store = SqliteStore::open(&path).unwrap();
+        let scope = PullScope {
+            everything: true,
+            localities: Vec::new(),
+            agency: None,
+        };
+        let conn = connect(&path).unwrap();
+        for (body, expected) in [
+            (
+                r#"{"server_seq":2}"#,
+                "stored data is unreadable: the change at 1 says it is at 2",
+            ),
+            (
+                "[1]",
+                "stored data is unreadable: the change at 1 is not a JSON object",
+            ),
+            (
+                r#"{"server_seq":1"#,
+                "stored data is unreadable: EOF while parsing an object",
+            ),
+        ] {
+            conn.execute(
+                "INSERT OR REPLACE INTO changes (server_seq, mutation_id, kind, entity_id,
+                     author_user, author_role, body, reference)
+                 VALUES (1, 'm', 'k', 'e', 'u', 'admin', ?1, 1)",
+                [body],
+            )
+            .unwrap();
+            let error = store.pull(&scope, 0, 10).unwrap_err().to_string();
+            assert!(error.starts_with(expected), "{body}: {error}");
+        }
     }
 
     #[test]
