@@ -23,4 +23,5 @@ CREATE TABLE search_state (
     pruned     INTEGER NOT NULL
 );
 
-INSERT INTO search_state (generation, pruned) VALUES (1, 0);
+-- Random, so an index left beside another copy of the replica is not taken for its own.
+INSERT INTO search_state (generation, pruned) VALUES (random(), 0);

@@ -127,9 +127,10 @@ impl Replica {
         let index = SearchIndex::open(path)?;
         let mut conn = db::open(path)?;
         reference::seed_if_empty(&mut conn)?;
+        // What an upgrade left to build, or a sync stopped before indexing; a damaged file is
+        // replaced before this connection attaches it.
+        index.recover(path);
         search::attach_read_only(&conn, path)?;
-        // What an upgrade queued, or a sync stopped before indexing.
-        index.catch_up(None)?;
         Ok(Self { conn, index, clock })
     }
 
@@ -148,10 +149,11 @@ impl Replica {
         self.index.clone()
     }
 
-    /// Indexes what the writes just committed queued. The write has committed, so a failure
-    /// here is not its failure: the entries stay queued for the next pass.
+    /// Indexes what the writes just committed queued, unless the sync's indexer is at work
+    /// (its last pass covers them). The write has committed, so a failure here is not its
+    /// failure: the entries stay queued for the next pass.
     pub(crate) fn index_recent(&self) {
-        let _ = self.index.catch_up(Some(INDEX_AFTER_WRITE));
+        let _ = self.index.catch_up_if_idle(INDEX_AFTER_WRITE);
     }
 
     /// The clock this replica reads.

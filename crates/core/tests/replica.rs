@@ -661,6 +661,36 @@ fn a_lost_or_damaged_search_index_is_rebuilt_from_the_questions() {
     let replica = Replica::open(&path, f.clock.clone()).unwrap();
     assert_eq!(found(&replica, "ham thuan"), both);
     assert_eq!(found(&replica, "hoc phi"), [fees]);
+
+    // The replica is put back from an older copy, beside an index of the newer one.
+    drop(replica);
+    let copy = f._dir.path().join("copy.sqlite3");
+    std::fs::copy(&path, &copy).unwrap();
+    let mut replica = Replica::open(&path, f.clock.clone()).unwrap();
+    let input = CaptureInput {
+        dialogue: f.dialogue,
+        question: question("Chợ xã xuống cấp, mái tôn bị tốc"),
+        answered_on_site: None,
+    };
+    let market = replica.capture(&input).unwrap().id;
+    assert_eq!(found(&replica, "cho xa"), [market]);
+    drop(replica);
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    std::fs::copy(&copy, &path).unwrap();
+    let mut replica = Replica::open(&path, f.clock.clone()).unwrap();
+    assert!(
+        found(&replica, "cho xa").is_empty(),
+        "the newer copy's question is gone from the search too"
+    );
+    let input = CaptureInput {
+        dialogue: f.dialogue,
+        question: question("Đèn đường thôn Hàm Thuận không sáng"),
+        answered_on_site: None,
+    };
+    let lights = replica.capture(&input).unwrap().id;
+    assert_eq!(found(&replica, "den duong"), [lights]);
 }
 
 #[test]

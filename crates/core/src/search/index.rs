@@ -19,7 +19,7 @@
 //! (before it forgot every record to refetch them), is rebuilt from the questions.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError, Weak};
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, Transaction, params};
 
@@ -78,27 +78,52 @@ pub(crate) fn attach_read_only(conn: &Connection, replica: &Path) -> Result<()> 
 /// words' prefixes, and writing merges segments.
 const INDEX_CACHE_KIB: i64 = 16_384;
 
-/// A `file:` URI opening `path` read-only (SQLite's URI rules: `%`, `?` and `#` escaped;
-/// Windows paths as `file:///C:/…`).
+/// A `file:` URI opening `path` read-only (SQLite's URI rules: `%`, `?` and `#` escaped; the
+/// path made absolute first, as a relative path cannot be written as a Windows URI; Windows
+/// paths as `file:///C:/…`, shares as `file://server/share/…`).
 fn read_only_uri(path: &Path) -> Result<String> {
-    let text = path.to_str().ok_or_else(|| {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let text = absolute.to_str().ok_or_else(|| {
         ReplicaError::Corrupt(format!(
             "the replica's path is not valid UTF-8: {}",
             path.display()
         ))
     })?;
-    let mut uri = String::from(if cfg!(windows) { "file:///" } else { "file:" });
+    let mut uri = uri_path(text, cfg!(windows));
+    uri.push_str("?mode=ro");
+    Ok(uri)
+}
+
+/// The `file:` URI of an absolute path, written the Windows way when `windows`.
+fn uri_path(text: &str, windows: bool) -> String {
+    let mut uri = String::from("file:");
+    if windows {
+        // `\\?\C:\…` and `\\?\UNC\server\…` are the verbatim forms of `C:\…` and `\\server\…`.
+        let text = text.strip_prefix(r"\\?\").unwrap_or(text);
+        let text = match text.strip_prefix("UNC\\") {
+            Some(share) => format!(r"\\{share}"),
+            None => text.to_owned(),
+        };
+        if !text.starts_with(r"\\") {
+            uri.push_str("///");
+        }
+        push_escaped(&mut uri, &text.replace('\\', "/"));
+    } else {
+        push_escaped(&mut uri, text);
+    }
+    uri
+}
+
+/// Appends `text` to a URI with what SQLite reads as syntax escaped.
+fn push_escaped(uri: &mut String, text: &str) {
     for c in text.chars() {
         match c {
             '%' => uri.push_str("%25"),
             '?' => uri.push_str("%3F"),
             '#' => uri.push_str("%23"),
-            '\\' if cfg!(windows) => uri.push('/'),
             c => uri.push(c),
         }
     }
-    uri.push_str("?mode=ro");
-    Ok(uri)
 }
 
 /// The connection that writes the search index. Cloning shares it: the replica indexes after
@@ -114,43 +139,86 @@ impl std::fmt::Debug for SearchIndex {
     }
 }
 
+/// The index connections open in this process, one per replica file: the app opens its
+/// replica twice (a connection that writes and one that reads), and two connections writing
+/// one index would refuse each other's passes.
+static OPEN: Mutex<Vec<(PathBuf, Weak<Mutex<Connection>>)>> = Mutex::new(Vec::new());
+
 impl SearchIndex {
     /// Opens the index of the replica at `replica`, creating it, or replacing it when the file
-    /// is not a readable database. It reads the replica's tables only in [`Self::catch_up`],
-    /// which needs the replica migrated.
+    /// is not a readable database; or shares the one already open for that file. It reads the
+    /// replica's tables only in its passes, which need the replica migrated.
     pub(crate) fn open(replica: &Path) -> Result<Self> {
         let conn = db::connect(replica)?;
+        // The file exists now, so its canonical path names it however it was reached.
+        let key = std::fs::canonicalize(replica).unwrap_or_else(|_| replica.to_owned());
+        let mut open = OPEN.lock().unwrap_or_else(PoisonError::into_inner);
+        open.retain(|(_, index)| index.strong_count() > 0);
+        if let Some(shared) = open
+            .iter()
+            .find(|(path, _)| *path == key)
+            .and_then(|(_, index)| index.upgrade())
+        {
+            return Ok(Self { conn: shared });
+        }
         let path = index_path(replica);
         if let Err(e) = attach_writable(&conn, &path) {
             if !is_unreadable(&e) {
                 return Err(e);
             }
-            // Derived data: start a new file, which the backlog and a new generation refill.
-            let _ = conn.execute_batch("DETACH DATABASE search");
-            for suffix in ["", "-wal", "-shm"] {
-                let mut file = path.as_os_str().to_owned();
-                file.push(suffix);
-                let _ = std::fs::remove_file(PathBuf::from(file));
-            }
-            attach_writable(&conn, &path)?;
+            replace(&conn, &path)?;
         }
-        Ok(Self {
-            conn: Arc::new(Mutex::new(conn)),
-        })
+        let conn = Arc::new(Mutex::new(conn));
+        open.push((key, Arc::downgrade(&conn)));
+        Ok(Self { conn })
+    }
+
+    /// Brings the index up to date as the replica opens, before the replica's connection
+    /// attaches it: a file found damaged is replaced and rebuilt. Any other failure leaves the
+    /// backlog for a later pass; search is derived data and never keeps the replica closed.
+    pub(crate) fn recover(&self, replica: &Path) {
+        if let Err(e) = self.catch_up(None)
+            && is_unreadable(&e)
+        {
+            let conn = self.lock();
+            if replace(&conn, &index_path(replica)).is_ok() {
+                drop(conn);
+                let _ = self.catch_up(None);
+            }
+        }
     }
 
     /// Indexes what the backlog holds, in passes of at most [`PASS`] entries, up to `limit`
-    /// entries (all when `None`). Returns how many entries it worked off.
+    /// entries (all when `None`), waiting for a pass of the sync's indexer to end first.
+    /// Rebuilds the index when it must. Returns how many entries it worked off.
     pub(crate) fn catch_up(&self, limit: Option<usize>) -> Result<usize> {
+        self.run(limit, true)
+    }
+
+    /// Like [`Self::catch_up`] with a limit, after a local write: nothing when the sync's
+    /// indexer is at work (its last pass covers the write) or when the index needs a rebuild,
+    /// so a write never waits for either.
+    pub(crate) fn catch_up_if_idle(&self, limit: usize) -> Result<usize> {
+        self.run(Some(limit), false)
+    }
+
+    fn run(&self, limit: Option<usize>, wait: bool) -> Result<usize> {
         let mut done = 0;
         loop {
             let want = limit.map_or(PASS, |limit| limit.saturating_sub(done).min(PASS));
             if want == 0 {
                 return Ok(done);
             }
-            // One pass at a time holds the connection, so a local write's pass waits for at
-            // most one of the indexer's.
-            let indexed = pass(&mut self.lock(), want)?;
+            let mut conn = if wait {
+                self.lock()
+            } else {
+                match self.conn.try_lock() {
+                    Ok(conn) => conn,
+                    Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                    Err(TryLockError::WouldBlock) => return Ok(done),
+                }
+            };
+            let indexed = pass(&mut conn, want, wait)?;
             done += indexed;
             if indexed < want {
                 return Ok(done);
@@ -161,10 +229,20 @@ impl SearchIndex {
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A pass that panicked left no transaction open (rusqlite rolls back on drop), so the
         // connection is as good as before.
-        self.conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn.lock().unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// Starts a new index file at `path` in place of one that cannot be read: derived data, which
+/// the next pass rebuilds.
+fn replace(conn: &Connection, path: &Path) -> Result<()> {
+    let _ = conn.execute_batch("DETACH DATABASE search");
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(file));
+    }
+    attach_writable(conn, path)
 }
 
 /// Attaches the index file at `path` writable, as `search`, creating its tables in a new file.
@@ -208,7 +286,7 @@ fn is_unreadable(e: &ReplicaError) -> bool {
 
 /// Works off up to `want` entries of the backlog, or rebuilds the index when it is new or of
 /// another generation. Returns how many entries or questions it indexed.
-fn pass(conn: &mut Connection, want: usize) -> Result<usize> {
+fn pass(conn: &mut Connection, want: usize, may_rebuild: bool) -> Result<usize> {
     // Deferred: it reads the replica and writes only the index, so the replica's own writes (a
     // sync applying the next pages) go on meanwhile.
     let tx = conn.transaction()?;
@@ -224,12 +302,18 @@ fn pass(conn: &mut Connection, want: usize) -> Result<usize> {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
+    let issued = last_ticket(&tx)?;
     // Behind what the replica cleared, the index lost commits (its writes are not synced one
-    // by one): only a rebuild brings those entries back.
-    let Some((built, through)) =
-        state.filter(|(built, through)| *built == generation && *through >= pruned)
-    else {
-        return rebuild(tx, generation);
+    // by one); ahead of the tickets issued, it was built for another copy of the replica (one
+    // restored from a backup beside a newer index). Only a rebuild makes either right.
+    let Some((built, through)) = state.filter(|(built, through)| {
+        *built == generation && *through >= pruned && *through <= issued
+    }) else {
+        return if may_rebuild {
+            rebuild(tx, generation, issued)
+        } else {
+            Ok(0)
+        };
     };
     let backlog: Vec<(i64, i64)> = {
         let mut stmt = tx.prepare_cached(
@@ -274,26 +358,29 @@ const INSERT_ENTRIES: &str = "INSERT INTO search.question_search (rowid, number,
             townhall_fold(concat_ws(' ', citizen_name, citizen_locality))
      FROM main.questions";
 
-/// Empties the index and indexes every question, as of the last ticket issued.
-fn rebuild(tx: Transaction<'_>, generation: i64) -> Result<usize> {
+/// Empties the index and indexes every question, as of `last`, the last ticket issued.
+fn rebuild(tx: Transaction<'_>, generation: i64, last: i64) -> Result<usize> {
     exec(
         &tx,
         "INSERT INTO search.question_search (question_search) VALUES ('delete-all')",
         [],
     )?;
     let indexed = exec(&tx, &format!("{INSERT_ENTRIES} ORDER BY local_seq"), [])?;
-    // The backlog's high-water mark, which clearing it does not lower.
-    let last: i64 = tx
+    set_state(&tx, generation, last)?;
+    tx.commit()?;
+    Ok(indexed)
+}
+
+/// The last ticket issued: the backlog's high-water mark, which clearing it does not lower.
+fn last_ticket(tx: &Transaction<'_>) -> Result<i64> {
+    Ok(tx
         .query_row(
             "SELECT seq FROM main.sqlite_sequence WHERE name = 'search_backlog'",
             [],
             |r| r.get(0),
         )
         .optional()?
-        .unwrap_or(0);
-    set_state(&tx, generation, last)?;
-    tx.commit()?;
-    Ok(indexed)
+        .unwrap_or(0))
 }
 
 /// Records which generation the index is of, and the last ticket it holds.
@@ -370,10 +457,30 @@ mod tests {
 
     #[test]
     fn read_only_uris_escape_what_sqlite_reads_as_syntax() {
-        let uri = read_only_uri(Path::new("/data/a b%?#/r.sqlite3-search")).unwrap();
-        if !cfg!(windows) {
-            assert_eq!(uri, "file:/data/a b%25%3F%23/r.sqlite3-search?mode=ro");
-        }
+        assert_eq!(
+            uri_path("/data/a b%?#/r.sqlite3-search", false),
+            "file:/data/a b%25%3F%23/r.sqlite3-search"
+        );
+        assert_eq!(
+            uri_path(r"C:\Users\An\AppData\r.sqlite3-search", true),
+            "file:///C:/Users/An/AppData/r.sqlite3-search"
+        );
+        assert_eq!(
+            uri_path(r"\\?\C:\data\r#1.sqlite3-search", true),
+            "file:///C:/data/r%231.sqlite3-search"
+        );
+        assert_eq!(
+            uri_path(r"\\server\share\r.sqlite3-search", true),
+            "file://server/share/r.sqlite3-search"
+        );
+        assert_eq!(
+            uri_path(r"\\?\UNC\server\share\r.sqlite3-search", true),
+            "file://server/share/r.sqlite3-search"
+        );
+        // Relative paths are made absolute first.
+        let uri = read_only_uri(Path::new("r.sqlite3-search")).unwrap();
+        assert!(uri.ends_with("/r.sqlite3-search?mode=ro"), "{uri}");
+        assert!(!uri.starts_with("file:r."), "{uri}");
     }
 
     #[test]

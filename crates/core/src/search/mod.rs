@@ -35,17 +35,27 @@ impl Reindex {
     /// Queues the questions noted, inside the caller's transaction, and clears what the index
     /// holds already.
     pub(crate) fn flush(self, tx: &Transaction<'_>) -> Result<()> {
-        exec(
+        // Clearing is housekeeping: an index that cannot be read now (damaged while the app
+        // runs; it is replaced at the next open) must not fail the write. Only an error that
+        // ended the transaction is passed on, as what follows would not be part of it.
+        let cleared = exec(
             tx,
             "UPDATE search_state SET pruned = (SELECT through FROM search.index_state)
              WHERE (SELECT through FROM search.index_state) > pruned",
             [],
-        )?;
-        exec(
-            tx,
-            "DELETE FROM search_backlog WHERE ticket <= (SELECT pruned FROM search_state)",
-            [],
-        )?;
+        )
+        .and_then(|_| {
+            exec(
+                tx,
+                "DELETE FROM search_backlog WHERE ticket <= (SELECT pruned FROM search_state)",
+                [],
+            )
+        });
+        if let Err(e) = cleared
+            && tx.is_autocommit()
+        {
+            return Err(e.into());
+        }
         if self.ids.is_empty() {
             return Ok(());
         }

@@ -288,7 +288,9 @@ async fn sync_inner(
             // The indexer goes on with what was applied, and stops when it is done.
             return Err(e);
         }
-        indexer.finish().await?;
+        // The pull's questions can be found when the sync returns. An index that failed keeps
+        // its backlog for the next pass; what was pulled is in the replica either way.
+        let _ = indexer.finish().await;
         let restarted = restart.is_some();
         if let Some((epoch, last_applied_seq)) = restart {
             with_replica(replica, |r| r.restart_sync(&epoch, last_applied_seq))?;
