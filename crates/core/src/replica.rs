@@ -31,10 +31,6 @@ use crate::reference;
 use crate::search::{self, Reindex, SearchIndex};
 use crate::stamp::{exec, get, get_opt, query_row};
 
-/// Backlog entries a local write indexes before it returns, at most: all it queued, unless a
-/// pull's backlog waits ahead of them, which the sync's indexer then works off.
-const INDEX_AFTER_WRITE: usize = 1_000;
-
 /// Who this device is: set once at enrolment.
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -153,7 +149,7 @@ impl Replica {
     /// (its last pass covers them). The write has committed, so a failure here is not its
     /// failure: the entries stay queued for the next pass.
     pub(crate) fn index_recent(&self) {
-        let _ = self.index.catch_up_if_idle(INDEX_AFTER_WRITE);
+        let _ = self.index.catch_up_if_idle(None);
     }
 
     /// The clock this replica reads.

@@ -598,6 +598,31 @@ fn edits_keep_the_old_value_in_history_and_reindex() {
 }
 
 #[test]
+fn a_batch_of_thousands_is_searchable_when_it_returns() {
+    let mut f = fixture();
+    let mut inputs: Vec<CaptureInput> = (0..2_499)
+        .map(|_| CaptureInput {
+            dialogue: f.dialogue,
+            question: question("Đường thôn hư hỏng sau mùa mưa"),
+            answered_on_site: None,
+        })
+        .collect();
+    inputs.push(CaptureInput {
+        dialogue: f.dialogue,
+        question: question("Giếng nước nhiễm phèn"),
+        answered_on_site: None,
+    });
+    let captured = f.replica.capture_all(&inputs).unwrap();
+    let none = QuestionFilter::default();
+    let hits = f.replica.search("gieng nuoc", &none, 10).unwrap();
+    assert_eq!(
+        hits.iter().map(|h| h.row.id).collect::<Vec<_>>(),
+        [captured.last().unwrap().id]
+    );
+    assert_eq!(f.replica.search("mua mua", &none, 10).unwrap().len(), 10);
+}
+
+#[test]
 fn a_lost_or_damaged_search_index_is_rebuilt_from_the_questions() {
     let mut f = fixture();
     let path = f._dir.path().join("replica.sqlite3");

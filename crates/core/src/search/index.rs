@@ -195,11 +195,11 @@ impl SearchIndex {
         self.run(limit, true)
     }
 
-    /// Like [`Self::catch_up`] with a limit, after a local write: nothing when the sync's
-    /// indexer is at work (its last pass covers the write) or when the index needs a rebuild,
-    /// so a write never waits for either.
-    pub(crate) fn catch_up_if_idle(&self, limit: usize) -> Result<usize> {
-        self.run(Some(limit), false)
+    /// Like [`Self::catch_up`], after a local write: nothing when the sync's indexer is at
+    /// work (its last pass covers the write) or when the index needs a rebuild, so a write
+    /// never waits for either. Otherwise everything queued, a batch of thousands included.
+    pub(crate) fn catch_up_if_idle(&self, limit: Option<usize>) -> Result<usize> {
+        self.run(limit, false)
     }
 
     fn run(&self, limit: Option<usize>, wait: bool) -> Result<usize> {
@@ -218,7 +218,7 @@ impl SearchIndex {
                     Err(TryLockError::WouldBlock) => return Ok(done),
                 }
             };
-            let indexed = pass(&mut conn, want, wait)?;
+            let indexed = pass(&mut conn, want, wait && limit.is_none())?;
             done += indexed;
             if indexed < want {
                 return Ok(done);
