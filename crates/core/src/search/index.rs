@@ -83,12 +83,7 @@ const INDEX_CACHE_KIB: i64 = 16_384;
 /// paths as `file:///C:/…`, shares as `file://server/share/…`).
 fn read_only_uri(path: &Path) -> Result<String> {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-    let text = absolute.to_str().ok_or_else(|| {
-        ReplicaError::Corrupt(format!(
-            "the replica's path is not valid UTF-8: {}",
-            path.display()
-        ))
-    })?;
+    let text = utf8(&absolute)?;
     let mut uri = uri_path(text, cfg!(windows));
     uri.push_str("?mode=ro");
     Ok(uri)
@@ -112,6 +107,16 @@ fn uri_path(text: &str, windows: bool) -> String {
         push_escaped(&mut uri, text);
     }
     uri
+}
+
+/// `path` as text, which SQLite needs its file names to be.
+fn utf8(path: &Path) -> Result<&str> {
+    path.to_str().ok_or_else(|| {
+        ReplicaError::Corrupt(format!(
+            "the replica's path is not valid UTF-8: {}",
+            path.display()
+        ))
+    })
 }
 
 /// Appends `text` to a URI with what SQLite reads as syntax escaped.
@@ -247,12 +252,7 @@ fn replace(conn: &Connection, path: &Path) -> Result<()> {
 
 /// Attaches the index file at `path` writable, as `search`, creating its tables in a new file.
 fn attach_writable(conn: &Connection, path: &Path) -> Result<()> {
-    let text = path.to_str().ok_or_else(|| {
-        ReplicaError::Corrupt(format!(
-            "the replica's path is not valid UTF-8: {}",
-            path.display()
-        ))
-    })?;
+    let text = utf8(path)?;
     // A plain file name: the connection reads URIs only when they start with `file:`, which a
     // replica's path made absolute by the app never does.
     conn.execute("ATTACH DATABASE ?1 AS search", [text])?;
