@@ -51,7 +51,8 @@ use crate::auth::{EnrolLimiter, EnrolmentCode, Token};
 use crate::clock::{Clock, unix_millis};
 use crate::config::Settings;
 use crate::engine::{self, PushError};
-use crate::store::{Device, EnrolRefusal, Store, StoreError, StoredChange};
+use crate::pages::{self, Answer, PageCache, PageKey};
+use crate::store::{Device, EnrolRefusal, Store, StoreError};
 use crate::tls::{self, Transport};
 
 /// How many changes a pull returns when the client names no `limit`.
@@ -85,6 +86,8 @@ pub struct AppState<S> {
     /// Turns to run a store call, see [`store_workers`]; fair, so calls run in the order they
     /// asked (a request takes one turn to authenticate, then another for its work).
     workers: Arc<tokio::sync::Semaphore>,
+    /// Full pull pages kept to be sent again, see [`crate::pages`].
+    pages: Arc<PageCache>,
 }
 
 impl<S: Store> AppState<S> {
@@ -98,7 +101,15 @@ impl<S: Store> AppState<S> {
             limiter: Arc::new(limiter),
             settings: Arc::new(settings),
             workers: Arc::new(tokio::sync::Semaphore::new(store_workers())),
+            pages: Arc::new(PageCache::new(pages::DEFAULT_BUDGET)),
         }
+    }
+
+    /// Keeps at most `budget` compressed bytes of full pull pages (0: none).
+    #[must_use]
+    pub fn with_page_budget(mut self, budget: usize) -> Self {
+        self.pages = Arc::new(PageCache::new(budget));
+        self
     }
 
     /// Runs `f` on a blocking thread: store calls are synchronous and may wait on disk or on
@@ -151,6 +162,7 @@ impl<S> Clone for AppState<S> {
             limiter: Arc::clone(&self.limiter),
             settings: Arc::clone(&self.settings),
             workers: Arc::clone(&self.workers),
+            pages: Arc::clone(&self.pages),
         }
     }
 }
@@ -630,33 +642,78 @@ struct PullQuery {
 async fn pull<S: Store>(
     State(state): State<AppState<S>>,
     Authenticated(device): Authenticated,
+    headers: axum::http::HeaderMap,
     QueryParams(query): QueryParams<PullQuery>,
-) -> Result<Json<PullResponse<StoredChange>>, ApiError> {
+) -> Result<Response, ApiError> {
     let limit = match query.limit {
         None => DEFAULT_PULL_LIMIT,
         Some(0) => return Err(ApiError::BadRequest("limit must be at least 1".to_owned())),
         // More than the maximum is not an error: the page says `more` and the device goes on.
         Some(limit) => limit.min(MAX_PULL_LIMIT),
     };
-    let response = state
-        .blocking(move |store| pull_page(store, &device, &query, limit))
+    let pages = Arc::clone(&state.pages);
+    let answer = state
+        .blocking(move |store| pull_page(store, &pages, &device, &query, limit))
         .await?;
-    Ok(Json(response))
+    Ok(match answer {
+        Answer::Fresh(response) => Json(response).into_response(),
+        Answer::Kept(page) => {
+            let gzip = accepts_gzip(&headers);
+            let body = if gzip {
+                page.gzip()
+            } else {
+                page.json().map_err(ApiError::from)?
+            };
+            let mut response = Response::new(Body::from(body));
+            let response_headers = response.headers_mut();
+            response_headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            response_headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+            if gzip {
+                // Already compressed: the compression layer leaves it as it is.
+                response_headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            }
+            response
+        }
+    })
+}
+
+/// Whether the request's `Accept-Encoding` allows gzip (`gzip` or `*`, not at `q=0`).
+fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
 }
 
 fn pull_page<S: Store>(
     store: &S,
+    pages: &PageCache,
     device: &Device,
     query: &PullQuery,
     limit: u32,
-) -> Result<PullResponse<StoredChange>, StoreError> {
+) -> Result<Answer, StoreError> {
     let epoch = store.epoch()?;
     let restored = query.epoch.as_ref().is_some_and(|seen| *seen != epoch);
     if restored || query.since > store.server_seq()? {
-        return Ok(PullResponse::Refetch {
+        return Ok(Answer::Fresh(PullResponse::Refetch {
             epoch,
             last_applied_seq: device.last_applied_seq,
-        });
+        }));
     }
     // Only a jurisdiction needs the locality tree (to include the localities below it).
     let localities = match device.user.jurisdiction {
@@ -664,12 +721,15 @@ fn pull_page<S: Store>(
         None => Vec::new(),
     };
     let scope = engine::pull_scope(device, &localities);
-    let page = store.pull(&scope, query.since, limit)?;
-    Ok(PullResponse::Page {
-        epoch,
-        changes: page.changes,
-        next: page.next,
-        more: page.more,
+    let key = PageKey::new(&epoch, &scope, query.since, limit);
+    pages.page(key, || {
+        let page = store.pull(&scope, query.since, limit)?;
+        Ok(PullResponse::Page {
+            epoch,
+            changes: page.changes,
+            next: page.next,
+            more: page.more,
+        })
     })
 }
 

@@ -15,5 +15,6 @@ pub mod clock;
 pub mod config;
 pub mod engine;
 pub mod http;
+pub mod pages;
 pub mod store;
 pub mod tls;

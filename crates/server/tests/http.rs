@@ -553,6 +553,97 @@ async fn pull_is_limited_to_the_jurisdiction() {
     assert_eq!((next, more), (5, false));
 }
 
+/// A pull with `Accept-Encoding` as given; the reply's body as sent.
+async fn pull_encoded(
+    server: &Harness,
+    device: &Device,
+    query: &str,
+    accept: Option<&str>,
+) -> common::Reply {
+    let mut request = Request::get(format!("/v1/pull?{query}"))
+        .header(header::AUTHORIZATION, format!("Bearer {}", device.token));
+    if let Some(accept) = accept {
+        request = request.header(header::ACCEPT_ENCODING, accept);
+    }
+    server.send(request.body(Body::empty()).unwrap()).await
+}
+
+#[tokio::test]
+async fn full_pages_are_sent_again_as_kept_and_only_in_their_scope() {
+    let server = Harness::new();
+    let mut secretariat = server.enrol(Role::Secretariat, None).await;
+    let province = locality(1, None);
+    let commune = locality(2, Some(province.id));
+    let elsewhere = locality(3, None);
+    let items = vec![
+        secretariat.item(Change::UpsertLocality(province.clone())),
+        secretariat.item(Change::UpsertLocality(commune.clone())),
+        secretariat.item(Change::UpsertLocality(elsewhere.clone())),
+        secretariat.item(create_dialogue(10, commune.id)),
+        secretariat.item(create_dialogue(11, elsewhere.id)),
+    ];
+    let _: PushResponse = server.push(&secretariat, &items).await.json(StatusCode::OK);
+    let leader = server.enrol(Role::Leader, None).await;
+    let recorder = server.enrol(Role::Recorder, Some(province.id)).await;
+
+    // A full page, compressed once and sent again to a device of the same scope.
+    let first = pull_encoded(&server, &secretariat, "since=3&limit=2", Some("gzip")).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert_eq!(first.headers[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(first.headers[header::CONTENT_TYPE], "application/json");
+    let json = gunzip(&first.body);
+    let (changes, next, more) = page(serde_json::from_slice(&json).unwrap());
+    let seqs: Vec<u64> = changes.iter().map(|c| c.server_seq).collect();
+    assert_eq!((seqs, next, more), (vec![4, 5], 5, true));
+    let again = pull_encoded(&server, &leader, "since=3&limit=2", Some("br, gzip")).await;
+    assert_eq!(again.headers[header::CONTENT_ENCODING], "gzip");
+    assert_eq!(again.body, first.body);
+
+    // Plain JSON, the same, for a client that does not take gzip.
+    for accept in [None, Some("identity"), Some("gzip;q=0, identity")] {
+        let plain = pull_encoded(&server, &leader, "since=3&limit=2", accept).await;
+        assert_eq!(plain.status, StatusCode::OK, "{accept:?}");
+        assert!(
+            !plain.headers.contains_key(header::CONTENT_ENCODING),
+            "{accept:?}"
+        );
+        assert_eq!(plain.body, json, "{accept:?}");
+    }
+
+    // A recorder of the province asks for the same place in the log: its own scope's page,
+    // without the other province's dialogue.
+    let (changes, next, more) = page(
+        server
+            .pull(&recorder, "since=3&limit=2")
+            .await
+            .json(StatusCode::OK),
+    );
+    let seqs: Vec<u64> = changes.iter().map(|c| c.server_seq).collect();
+    assert_eq!((seqs, next, more), (vec![4], 5, false));
+
+    // The end of the log is read again each time: a change pushed since is there.
+    let (changes, _, more) = page(
+        server
+            .pull(&secretariat, "since=3&limit=3")
+            .await
+            .json(StatusCode::OK),
+    );
+    assert_eq!((changes.len(), more), (2, false));
+    let item = secretariat.item(topic(1, "Đất đai"));
+    let _: PushResponse = server
+        .push(&secretariat, &[item])
+        .await
+        .json(StatusCode::OK);
+    let (changes, next, more) = page(
+        server
+            .pull(&secretariat, "since=3&limit=3")
+            .await
+            .json(StatusCode::OK),
+    );
+    let seqs: Vec<u64> = changes.iter().map(|c| c.server_seq).collect();
+    assert_eq!((seqs, next, more), (vec![4, 5, 6], 6, true));
+}
+
 #[tokio::test]
 async fn bad_pushes_change_nothing() {
     let server = Harness::new();
