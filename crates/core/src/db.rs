@@ -11,6 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::functions::FunctionFlags;
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{ReplicaError, Result};
@@ -61,8 +62,17 @@ fn register_functions(conn: &Connection) -> Result<()> {
             | FunctionFlags::SQLITE_DETERMINISTIC
             | FunctionFlags::SQLITE_INNOCUOUS,
         |ctx| {
-            let text: Option<String> = ctx.get(0)?;
-            Ok(text.map(|t| fold::fold(&t)))
+            // Read in place: indexing calls this for every question's text.
+            match ctx.get_raw(0) {
+                ValueRef::Null => Ok(None),
+                ValueRef::Text(bytes) => std::str::from_utf8(bytes)
+                    .map(|text| Some(fold::fold(text)))
+                    .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e))),
+                _ => Err(rusqlite::Error::InvalidFunctionParameterType(
+                    0,
+                    ctx.get_raw(0).data_type(),
+                )),
+            }
         },
     )?;
     Ok(())
@@ -118,6 +128,25 @@ mod tests {
             .unwrap();
         assert_eq!((mode.as_str(), sync, fk), ("wal", 2, 1));
         assert_eq!(schema_version(&conn).unwrap(), SCHEMA_VERSION);
+    }
+
+    #[test]
+    fn the_fold_function_folds_text_and_passes_null_and_refuses_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open(&dir.path().join("r.sqlite3")).unwrap();
+        let folded: (String, Option<String>) = conn
+            .query_row(
+                "SELECT townhall_fold('Đường Bắc Bình'), townhall_fold(NULL)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(folded, ("duong bac binh".to_owned(), None));
+        for value in ["42", "x'C328'", "CAST(x'FF' AS TEXT)"] {
+            let result: rusqlite::Result<Option<String>> =
+                conn.query_row(&format!("SELECT townhall_fold({value})"), [], |r| r.get(0));
+            assert!(result.is_err(), "{value}: {result:?}");
+        }
     }
 
     #[test]

@@ -32,11 +32,6 @@ use crate::stamp::exec;
 /// its `hashsize` anyway).
 const PASS: usize = 20_000;
 
-/// Entries the sync's indexer lets build up before a pass: a pass writes an index segment that
-/// FTS5 later merges with others, so fewer, larger passes do less work in all (pulling 100,000
-/// questions, passes of 20,000 spent about a third of the time merging that passes of 5,000 did).
-const BULK: usize = 20_000;
-
 /// The index, as a new file gets it. Without word positions (`detail = column`): every query
 /// term is one word, and snippets are cut from the original text, so positions are never read.
 const SCHEMA: &str = "
@@ -398,24 +393,26 @@ fn set_state(tx: &Transaction<'_>, generation: i64, through: i64) -> Result<()> 
 /// batch, [`Self::finish`] to wait until the backlog is indexed. Dropped without `finish` (the
 /// sync failed), the thread still works off the backlog, then stops.
 pub(crate) struct Indexer {
-    queued: Option<std::sync::mpsc::Sender<usize>>,
+    queued: Option<std::sync::mpsc::Sender<()>>,
     task: Option<tokio::task::JoinHandle<Result<()>>>,
 }
 
 impl Indexer {
     /// Starts indexing the backlog of `index` on a blocking thread of the current runtime.
     pub(crate) fn start(index: SearchIndex) -> Self {
-        let (queued, counts) = std::sync::mpsc::channel::<usize>();
+        let (queued, counts) = std::sync::mpsc::channel::<()>();
         let task = tokio::task::spawn_blocking(move || {
             // What an earlier sync left.
             index.catch_up(None)?;
-            let mut waiting = 0;
-            while let Ok(count) = counts.recv() {
-                waiting += count;
-                if waiting >= BULK {
-                    index.catch_up(None)?;
-                    waiting = 0;
-                }
+            // A pass starts as soon as a batch is applied, so the second core works from the
+            // start, and takes all that is queued: the batches applied during one pass make
+            // the next, so passes grow to `PASS` within a few (indexing is the slower side),
+            // and FTS5 merges few segments. (Waiting for 20,000 entries before the first pass
+            // left that core idle for the first second of a pull of 100,000.)
+            while counts.recv().is_ok() {
+                // The pass below covers the batches counted meanwhile too.
+                while counts.try_recv().is_ok() {}
+                index.catch_up(None)?;
             }
             // The sync is done pulling: what it applied last is indexed before it ends.
             index.catch_up(None)?;
@@ -427,11 +424,11 @@ impl Indexer {
         }
     }
 
-    /// About `count` more entries are queued.
-    pub(crate) fn queued(&self, count: usize) {
+    /// More entries are queued.
+    pub(crate) fn queued(&self) {
         if let Some(queued) = &self.queued {
             // A closed channel means the thread stopped on an error, which `finish` reports.
-            let _ = queued.send(count);
+            let _ = queued.send(());
         }
     }
 

@@ -274,7 +274,7 @@ async fn sync_inner(
             if apply_now && let Some((next, epoch)) = position.take() {
                 // Pages received before a failure are applied too: their progress is kept.
                 with_replica(replica, |r| r.apply_pulled_unindexed(&batch, next, &epoch))?;
-                indexer.queued(batch.len());
+                indexer.queued();
                 // Freed before waiting for more: at most one batch and the fetcher's few pages
                 // ahead are held.
                 batch = Vec::new();
