@@ -2,7 +2,7 @@
 //!
 //! Each setting comes from, in rising order of precedence: its default, the TOML file given
 //! with `--config`, an environment variable (`TOWNHALL_LISTEN`, `TOWNHALL_DATABASE_URL`,
-//! `TOWNHALL_TLS_CERT`, `TOWNHALL_TLS_KEY`), and a command-line flag. Environment variables are read through a function passed in, so tests
+//! `TOWNHALL_TLS_CERT`, `TOWNHALL_TLS_KEY`, `TOWNHALL_PAGE_CACHE_MIB`), and a command-line flag. Environment variables are read through a function passed in, so tests
 //! need not touch the process environment.
 //!
 //! A PostgreSQL URL may carry a password: [`DatabaseUrl`]'s `Debug` and `Display` replace it
@@ -40,6 +40,9 @@ pub struct Settings {
     pub header_read_timeout: Duration,
     /// The certificate and key to serve HTTPS with; plain HTTP without them.
     pub tls: Option<TlsFiles>,
+    /// Compressed bytes of full pull pages kept to be sent again (`page_cache_mib`, or
+    /// `TOWNHALL_PAGE_CACHE_MIB`; 64 MiB unless told otherwise, 0 keeps none).
+    pub page_cache_bytes: usize,
 }
 
 /// The PEM files the server proves its identity with when it serves HTTPS.
@@ -193,6 +196,16 @@ impl Settings {
             None => None,
         };
         let file_database = from_file.database.as_deref().map(str::parse).transpose()?;
+        let env_page_cache = match env("TOWNHALL_PAGE_CACHE_MIB") {
+            Some(value) => Some(value.parse::<usize>().map_err(|e| ConfigError::Env {
+                name: "TOWNHALL_PAGE_CACHE_MIB",
+                message: format!("`{value}` is not a whole number of MiB: {e}"),
+            })?),
+            None => None,
+        };
+        let page_cache_mib = env_page_cache
+            .or(from_file.page_cache_mib)
+            .unwrap_or(DEFAULT_PAGE_CACHE_MIB);
 
         let listen = flags
             .listen
@@ -240,6 +253,7 @@ impl Settings {
                 from_file.header_read_timeout_secs.unwrap_or(10),
             ),
             tls,
+            page_cache_bytes: page_cache_mib.saturating_mul(1024 * 1024),
         };
         settings.check()?;
         Ok(settings)
@@ -300,7 +314,12 @@ struct FileSettings {
     header_read_timeout_secs: Option<u64>,
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
+    page_cache_mib: Option<usize>,
 }
+
+/// Full pull pages kept by default, in MiB of compressed bytes: a page of 1,000 questions is
+/// about 150 KiB, so a few hundred pages, a province pulled by laptops that drift apart.
+const DEFAULT_PAGE_CACHE_MIB: usize = 64;
 
 /// The TLS settings named the three ways an operator may give them, for error messages.
 const TLS_CERT: &str = "the TLS certificate (tls_cert, TOWNHALL_TLS_CERT or --tls-cert)";
@@ -435,6 +454,7 @@ mod tests {
         assert_eq!(settings.enrol_per_minute, 10);
         assert_eq!(settings.request_timeout, Duration::from_secs(30));
         assert_eq!(settings.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(settings.page_cache_bytes, 64 * 1024 * 1024);
     }
 
     #[test]
@@ -479,6 +499,7 @@ mod tests {
             enrol_per_minute = 3
             request_timeout_secs = 5
             header_read_timeout_secs = 2
+            page_cache_mib = 8
         "#;
         let from_file = resolve(Some(file), &[], Overrides::default()).unwrap();
         assert_eq!(from_file.listen, "0.0.0.0:9000".parse().unwrap());
@@ -490,10 +511,12 @@ mod tests {
         assert_eq!(from_file.enrol_per_minute, 3);
         assert_eq!(from_file.request_timeout, Duration::from_secs(5));
         assert_eq!(from_file.header_read_timeout, Duration::from_secs(2));
+        assert_eq!(from_file.page_cache_bytes, 8 * 1024 * 1024);
 
         let vars = [
             ("TOWNHALL_LISTEN", "[::]:9001"),
             ("TOWNHALL_DATABASE_URL", "postgres://th:pw@db/th"),
+            ("TOWNHALL_PAGE_CACHE_MIB", "0"),
         ];
         let from_env = resolve(Some(file), &vars, Overrides::default()).unwrap();
         assert_eq!(from_env.listen, "[::]:9001".parse().unwrap());
@@ -501,6 +524,7 @@ mod tests {
             from_env.database,
             DatabaseUrl::Postgres("postgres://th:pw@db/th".into())
         );
+        assert_eq!(from_env.page_cache_bytes, 0, "0 keeps no pages");
         assert_eq!(
             from_env.push_body_limit, 1024,
             "the file still counts for the rest"
@@ -571,6 +595,11 @@ mod tests {
             None,
             &[("TOWNHALL_DATABASE_URL", "sqlite://")],
             "TOWNHALL_DATABASE_URL is invalid",
+        );
+        check(
+            None,
+            &[("HOME", "/h"), ("TOWNHALL_PAGE_CACHE_MIB", "lots")],
+            "TOWNHALL_PAGE_CACHE_MIB is invalid: `lots` is not a whole number of MiB",
         );
     }
 

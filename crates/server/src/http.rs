@@ -51,7 +51,7 @@ use crate::auth::{EnrolLimiter, EnrolmentCode, Token};
 use crate::clock::{Clock, unix_millis};
 use crate::config::Settings;
 use crate::engine::{self, PushError};
-use crate::pages::{self, Answer, PageCache, PageKey};
+use crate::pages::{Answer, PageCache, PageKey};
 use crate::store::{Device, EnrolRefusal, Store, StoreError};
 use crate::tls::{self, Transport};
 
@@ -95,21 +95,15 @@ impl<S: Store> AppState<S> {
     pub fn new(store: Arc<S>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
         let limiter =
             EnrolLimiter::new(settings.enrol_per_minute, settings.enrol_global_per_minute);
+        let pages = Arc::new(PageCache::new(settings.page_cache_bytes));
         Self {
             store,
             clock,
             limiter: Arc::new(limiter),
             settings: Arc::new(settings),
             workers: Arc::new(tokio::sync::Semaphore::new(store_workers())),
-            pages: Arc::new(PageCache::new(pages::DEFAULT_BUDGET)),
+            pages,
         }
-    }
-
-    /// Keeps at most `budget` compressed bytes of full pull pages (0: none).
-    #[must_use]
-    pub fn with_page_budget(mut self, budget: usize) -> Self {
-        self.pages = Arc::new(PageCache::new(budget));
-        self
     }
 
     /// Runs `f` on a blocking thread: store calls are synchronous and may wait on disk or on

@@ -22,10 +22,6 @@ use townhall_domain::wire::PullResponse;
 
 use crate::store::{PullScope, StoreError, StoredChange};
 
-/// Compressed bytes kept at most, by default: a page of 1,000 questions is about 150 KiB
-/// compressed, so a few hundred pages, a province pulled by laptops that drift apart.
-pub const DEFAULT_BUDGET: usize = 64 * 1024 * 1024;
-
 /// Which page: the same key always means the same bytes.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct PageKey {
@@ -252,7 +248,7 @@ mod tests {
 
     #[test]
     fn a_full_page_is_read_once_and_its_json_is_the_response() {
-        let cache = PageCache::new(DEFAULT_BUDGET);
+        let cache = PageCache::new(64 * 1024 * 1024);
         let reads = Cell::new(0);
         let read = || {
             reads.set(reads.get() + 1);
@@ -269,7 +265,7 @@ mod tests {
 
     #[test]
     fn the_end_of_the_log_and_failures_are_never_kept() {
-        let cache = PageCache::new(DEFAULT_BUDGET);
+        let cache = PageCache::new(64 * 1024 * 1024);
         for _ in 0..2 {
             let answer = cache.page(key(4), || Ok(response(4, 1, false))).unwrap();
             assert!(matches!(answer, Answer::Fresh(_)));

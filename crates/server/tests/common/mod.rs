@@ -77,6 +77,7 @@ pub(crate) fn settings(dir: &Path) -> Settings {
         request_timeout: Duration::from_secs(30),
         header_read_timeout: Duration::from_secs(10),
         tls: None,
+        page_cache_bytes: 64 * 1024 * 1024,
     }
 }
 
