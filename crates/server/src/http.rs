@@ -674,24 +674,30 @@ async fn pull<S: Store>(
     })
 }
 
-/// Whether the request's `Accept-Encoding` allows gzip (`gzip` or `*`, not at `q=0`).
+/// Whether the request's `Accept-Encoding` allows gzip: `gzip` listed with a weight above 0,
+/// or, when `gzip` is not listed, `*` with a weight above 0 (RFC 9110, 12.5.3).
 fn accepts_gzip(headers: &axum::http::HeaderMap) -> bool {
-    headers
+    let mut gzip = None;
+    let mut any = None;
+    for coding in headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';');
-            let name = parts.next().unwrap_or("").trim();
-            let refused = parts.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.trim().parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
-            });
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
-        })
+    {
+        let mut parts = coding.split(';');
+        let name = parts.next().unwrap_or("").trim();
+        let weight = parts
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| k.trim().eq_ignore_ascii_case("q"))
+            .map_or(1.0, |(_, q)| q.trim().parse::<f32>().unwrap_or(0.0));
+        if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+            gzip = Some(weight);
+        } else if name == "*" {
+            any = Some(weight);
+        }
+    }
+    gzip.or(any).is_some_and(|weight| weight > 0.0)
 }
 
 fn pull_page<S: Store>(
@@ -703,7 +709,8 @@ fn pull_page<S: Store>(
 ) -> Result<Answer, StoreError> {
     let epoch = store.epoch()?;
     let restored = query.epoch.as_ref().is_some_and(|seen| *seen != epoch);
-    if restored || query.since > store.server_seq()? {
+    let end = store.server_seq()?;
+    if restored || query.since > end {
         return Ok(Answer::Fresh(PullResponse::Refetch {
             epoch,
             last_applied_seq: device.last_applied_seq,
@@ -716,7 +723,7 @@ fn pull_page<S: Store>(
     };
     let scope = engine::pull_scope(device, &localities);
     let key = PageKey::new(&epoch, &scope, query.since, limit);
-    pages.page(key, || {
+    let read = || {
         let page = store.pull(&scope, query.since, limit)?;
         Ok(PullResponse::Page {
             epoch,
@@ -724,7 +731,13 @@ fn pull_page<S: Store>(
             next: page.next,
             more: page.more,
         })
-    })
+    };
+    // Fewer positions than `limit` after the cursor: the page cannot be full, so it is never
+    // kept, and devices polling the end of the log read side by side.
+    if end - query.since < u64::from(limit) {
+        return read().map(Answer::Fresh);
+    }
+    pages.page(key, read)
 }
 
 /// `GET /v1/status`: what the server knows of this device.

@@ -95,9 +95,47 @@ pub enum Answer {
     Fresh(PullResponse<StoredChange>),
 }
 
-/// One page's place: empty until the first request for it has read it. Requests for the same
-/// page wait on its lock while the first reads, and then send what it kept.
-type Slot = Arc<Mutex<Option<Arc<GzipPage>>>>;
+/// One page's place. Requests for the same page wait on its lock while the first reads it,
+/// then send what it kept, or read for themselves, side by side, if it was not full.
+type Slot = Arc<Mutex<SlotState>>;
+
+#[derive(Debug, Default)]
+enum SlotState {
+    /// Not read yet, or the read failed.
+    #[default]
+    Empty,
+    /// Read, full, and kept.
+    Kept(Arc<GzipPage>),
+    /// Read, and not full: every request reads its own.
+    NotKept,
+}
+
+/// Bytes a kept page costs beyond its compressed body: its key, held twice, and the entries
+/// around it. Counted so that many tiny pages (`limit=1`) cannot hold more than the budget.
+fn overhead(key: &PageKey) -> usize {
+    let key_bytes = key.epoch.len()
+        + key.localities.iter().map(String::len).sum::<usize>()
+        + key.agency.as_ref().map_or(0, String::len)
+        + std::mem::size_of::<PageKey>();
+    2 * key_bytes + 128
+}
+
+/// Forgets a slot unless the read that holds it finished: an error or a panic in `read`
+/// leaves nothing behind.
+struct Unfinished<'a> {
+    cache: &'a PageCache,
+    key: &'a PageKey,
+    slot: &'a Slot,
+    armed: bool,
+}
+
+impl Drop for Unfinished<'_> {
+    fn drop(&mut self) {
+        if self.armed {
+            self.cache.forget(self.key, self.slot);
+        }
+    }
+}
 
 /// The pages kept, see the module's documentation.
 #[derive(Debug)]
@@ -109,13 +147,13 @@ pub struct PageCache {
 #[derive(Debug, Default)]
 struct Inner {
     slots: HashMap<PageKey, Slot>,
-    /// Filled pages, oldest first, with their sizes.
+    /// Filled pages, oldest first, with what each costs.
     filled: VecDeque<(PageKey, usize)>,
     bytes: usize,
 }
 
 impl PageCache {
-    /// Keeps at most `budget` compressed bytes; 0 keeps nothing.
+    /// Keeps at most `budget` bytes (compressed pages and their keys); 0 keeps nothing.
     pub fn new(budget: usize) -> Self {
         Self {
             budget,
@@ -135,53 +173,57 @@ impl PageCache {
             return read().map(Answer::Fresh);
         }
         let slot = Arc::clone(self.lock().slots.entry(key.clone()).or_default());
-        let mut page = slot.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(kept) = page.as_ref() {
-            return Ok(Answer::Kept(Arc::clone(kept)));
-        }
-        let response = match read() {
-            Ok(response) => response,
-            Err(e) => {
-                self.forget(&key, &slot);
-                return Err(e);
+        let mut state = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        match &*state {
+            SlotState::Kept(kept) => return Ok(Answer::Kept(Arc::clone(kept))),
+            SlotState::NotKept => {
+                drop(state);
+                return read().map(Answer::Fresh);
             }
+            SlotState::Empty => {}
+        }
+        let mut unfinished = Unfinished {
+            cache: self,
+            key: &key,
+            slot: &slot,
+            armed: true,
         };
+        let response = read()?;
         if !matches!(response, PullResponse::Page { more: true, .. }) {
-            self.forget(&key, &slot);
+            // Those waiting read for themselves; the slot goes when this guard drops.
+            *state = SlotState::NotKept;
             return Ok(Answer::Fresh(response));
         }
-        let encoded = match GzipPage::encode(&response) {
-            Ok(encoded) => Arc::new(encoded),
-            Err(e) => {
-                self.forget(&key, &slot);
-                return Err(e);
-            }
-        };
-        *page = Some(Arc::clone(&encoded));
-        drop(page);
-        self.filled(key, &slot, encoded.0.len());
+        let encoded = Arc::new(GzipPage::encode(&response)?);
+        *state = SlotState::Kept(Arc::clone(&encoded));
+        drop(state);
+        unfinished.armed = false;
+        drop(unfinished);
+        let cost = encoded.0.len() + overhead(&key);
+        self.filled(key, &slot, cost);
         Ok(Answer::Kept(encoded))
     }
 
     /// Records a filled page and lets the oldest go until the budget holds.
-    fn filled(&self, key: PageKey, slot: &Slot, size: usize) {
+    fn filled(&self, key: PageKey, slot: &Slot, cost: usize) {
         let mut inner = self.lock();
         // The slot may have been let go meanwhile (the budget is smaller than one page).
         if !inner.slots.get(&key).is_some_and(|s| Arc::ptr_eq(s, slot)) {
             return;
         }
-        inner.filled.push_back((key, size));
-        inner.bytes += size;
+        inner.filled.push_back((key, cost));
+        inner.bytes += cost;
         while inner.bytes > self.budget {
-            let Some((oldest, size)) = inner.filled.pop_front() else {
+            let Some((oldest, cost)) = inner.filled.pop_front() else {
                 break;
             };
             inner.slots.remove(&oldest);
-            inner.bytes -= size;
+            inner.bytes -= cost;
         }
     }
 
-    /// Drops an empty slot, so the keys of pages never kept (the end of the log) do not pile up.
+    /// Drops a slot that holds no page, so the keys of pages never kept (the end of the log)
+    /// do not pile up.
     fn forget(&self, key: &PageKey, slot: &Slot) {
         let mut inner = self.lock();
         if inner.slots.get(key).is_some_and(|s| Arc::ptr_eq(s, slot)) {
@@ -193,7 +235,7 @@ impl PageCache {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Pages kept and their compressed bytes.
+    /// Pages kept and the bytes they count for.
     pub fn usage(&self) -> (usize, usize) {
         let inner = self.lock();
         (inner.filled.len(), inner.bytes)
@@ -260,7 +302,7 @@ mod tests {
         assert!(Arc::ptr_eq(&first, &again));
         let json = first.json().unwrap();
         assert_eq!(json, serde_json::to_vec(&response(0, 2, true)).unwrap());
-        assert_eq!(cache.usage(), (1, first.gzip().len()));
+        assert_eq!(cache.usage(), (1, first.gzip().len() + overhead(&key(0))));
     }
 
     #[test]
@@ -279,6 +321,13 @@ mod tests {
         );
         // After a failure the next request reads again.
         kept(cache.page(key(6), || Ok(response(6, 2, true))).unwrap());
+        // A read that panics leaves no slot behind either.
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            cache.page(key(8), || panic!("the store panicked"))
+        }));
+        assert!(panicked.is_err());
+        assert_eq!(cache.lock().slots.len(), 1, "only the kept page's");
+        kept(cache.page(key(8), || Ok(response(8, 2, true))).unwrap());
         // Nothing at all is kept with a budget of 0.
         let none = PageCache::new(0);
         assert!(matches!(
@@ -289,7 +338,7 @@ mod tests {
 
     #[test]
     fn the_oldest_pages_go_when_the_budget_is_full() {
-        let size = GzipPage::encode(&response(0, 2, true)).unwrap().0.len();
+        let size = GzipPage::encode(&response(0, 2, true)).unwrap().0.len() + overhead(&key(0));
         // Room for three pages of about this size.
         let cache = PageCache::new(size * 3 + size / 2);
         for since in [0, 2, 4, 6, 8] {

@@ -595,12 +595,20 @@ async fn full_pages_are_sent_again_as_kept_and_only_in_their_scope() {
     let (changes, next, more) = page(serde_json::from_slice(&json).unwrap());
     let seqs: Vec<u64> = changes.iter().map(|c| c.server_seq).collect();
     assert_eq!((seqs, next, more), (vec![4, 5], 5, true));
-    let again = pull_encoded(&server, &leader, "since=3&limit=2", Some("br, gzip")).await;
-    assert_eq!(again.headers[header::CONTENT_ENCODING], "gzip");
-    assert_eq!(again.body, first.body);
+    for accept in ["br, gzip", "*", "GZIP;Q=0.5", "identity;q=0.2, x-gzip"] {
+        let again = pull_encoded(&server, &leader, "since=3&limit=2", Some(accept)).await;
+        assert_eq!(again.headers[header::CONTENT_ENCODING], "gzip", "{accept}");
+        assert_eq!(again.body, first.body, "{accept}");
+    }
 
     // Plain JSON, the same, for a client that does not take gzip.
-    for accept in [None, Some("identity"), Some("gzip;q=0, identity")] {
+    for accept in [
+        None,
+        Some("identity"),
+        Some("gzip;q=0, identity"),
+        Some("gzip;Q=0, *"),
+        Some("*;q=0"),
+    ] {
         let plain = pull_encoded(&server, &leader, "since=3&limit=2", accept).await;
         assert_eq!(plain.status, StatusCode::OK, "{accept:?}");
         assert!(
