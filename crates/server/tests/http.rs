@@ -518,9 +518,10 @@ async fn pull_says_refetch_after_a_restore() {
     );
 }
 
-#[tokio::test]
-async fn pull_is_limited_to_the_jurisdiction() {
-    let server = Harness::new();
+/// A province with a commune and a dialogue there, and another province with a dialogue:
+/// changes 1 to 3 are the localities, 4 and 5 the dialogues. Returns the secretariat that
+/// pushed them and the first province.
+async fn two_provinces(server: &Harness) -> (Device, Locality) {
     let mut secretariat = server.enrol(Role::Secretariat, None).await;
     let province = locality(1, None);
     let commune = locality(2, Some(province.id));
@@ -533,6 +534,13 @@ async fn pull_is_limited_to_the_jurisdiction() {
         secretariat.item(create_dialogue(11, elsewhere.id)),
     ];
     let _: PushResponse = server.push(&secretariat, &items).await.json(StatusCode::OK);
+    (secretariat, province)
+}
+
+#[tokio::test]
+async fn pull_is_limited_to_the_jurisdiction() {
+    let server = Harness::new();
+    let (_, province) = two_provinces(&server).await;
 
     let recorder = server.enrol(Role::Recorder, Some(province.id)).await;
     let (changes, next, more) = page(server.pull(&recorder, "since=0").await.json(StatusCode::OK));
@@ -571,18 +579,7 @@ async fn pull_encoded(
 #[tokio::test]
 async fn full_pages_are_sent_again_as_kept_and_only_in_their_scope() {
     let server = Harness::new();
-    let mut secretariat = server.enrol(Role::Secretariat, None).await;
-    let province = locality(1, None);
-    let commune = locality(2, Some(province.id));
-    let elsewhere = locality(3, None);
-    let items = vec![
-        secretariat.item(Change::UpsertLocality(province.clone())),
-        secretariat.item(Change::UpsertLocality(commune.clone())),
-        secretariat.item(Change::UpsertLocality(elsewhere.clone())),
-        secretariat.item(create_dialogue(10, commune.id)),
-        secretariat.item(create_dialogue(11, elsewhere.id)),
-    ];
-    let _: PushResponse = server.push(&secretariat, &items).await.json(StatusCode::OK);
+    let (mut secretariat, province) = two_provinces(&server).await;
     let leader = server.enrol(Role::Leader, None).await;
     let recorder = server.enrol(Role::Recorder, Some(province.id)).await;
 
