@@ -420,9 +420,9 @@ struct PgTx<'c> {
     /// The last log position taken, and whether the counter row lags behind it.
     last_seq: Option<(i64, bool)>,
     /// Log entries appended and not yet sent, in log order.
-    unsent_changes: Vec<ChangeRow>,
+    unsent_changes: UnsentChanges,
     /// Ledger rows not yet sent.
-    unsent_ledger: Vec<LedgerRow>,
+    unsent_ledger: UnsentLedger,
 }
 
 /// A record's row, waiting to be sent.
@@ -432,24 +432,26 @@ struct EntityRow {
     tags: TagColumns,
 }
 
-/// A log entry's row, waiting to be sent.
-struct ChangeRow {
-    server_seq: i64,
-    mutation_id: Uuid,
-    kind: &'static str,
-    entity_id: Uuid,
-    author_user: Uuid,
-    author_role: &'static str,
-    body: serde_json::Value,
-    tags: TagColumns,
+/// Log entries waiting to be sent, held as the columns `unnest` takes.
+#[derive(Default)]
+struct UnsentChanges {
+    server_seq: Vec<i64>,
+    mutation_id: Vec<Uuid>,
+    kind: Vec<&'static str>,
+    entity_id: Vec<Uuid>,
+    author_user: Vec<Uuid>,
+    author_role: Vec<&'static str>,
+    body: Vec<serde_json::Value>,
+    tags: TagArrays,
 }
 
-/// A ledger row, waiting to be sent.
-struct LedgerRow {
-    device_id: Uuid,
-    seq: i64,
-    payload_hash: Vec<u8>,
-    result: serde_json::Value,
+/// Ledger rows waiting to be sent, held as the columns `unnest` takes.
+#[derive(Default)]
+struct UnsentLedger {
+    device_id: Vec<Uuid>,
+    seq: Vec<i64>,
+    payload_hash: Vec<Vec<u8>>,
+    result: Vec<serde_json::Value>,
 }
 
 impl<'c> PgTx<'c> {
@@ -461,8 +463,8 @@ impl<'c> PgTx<'c> {
             entities: HashMap::new(),
             unsent_entities: HashMap::new(),
             last_seq: None,
-            unsent_changes: Vec::new(),
-            unsent_ledger: Vec::new(),
+            unsent_changes: UnsentChanges::default(),
+            unsent_ledger: UnsentLedger::default(),
         }
     }
 
@@ -474,7 +476,7 @@ impl<'c> PgTx<'c> {
             let mut ids = Vec::with_capacity(rows.len());
             let mut kinds = Vec::with_capacity(rows.len());
             let mut bodies = Vec::with_capacity(rows.len());
-            let mut tags = TagArrays::with_capacity(rows.len());
+            let mut tags = TagArrays::default();
             for (id, row) in rows {
                 ids.push(id);
                 kinds.push(row.kind);
@@ -508,31 +510,8 @@ impl<'c> PgTx<'c> {
             )?;
             self.last_seq = Some((last, false));
         }
-        if !self.unsent_changes.is_empty() {
-            let rows = std::mem::take(&mut self.unsent_changes);
-            let n = rows.len();
-            let (mut seqs, mut mutations, mut kinds, mut entity_ids) = (
-                Vec::with_capacity(n),
-                Vec::with_capacity(n),
-                Vec::with_capacity(n),
-                Vec::with_capacity(n),
-            );
-            let (mut users, mut roles, mut bodies) = (
-                Vec::with_capacity(n),
-                Vec::with_capacity(n),
-                Vec::with_capacity(n),
-            );
-            let mut tags = TagArrays::with_capacity(n);
-            for row in rows {
-                seqs.push(row.server_seq);
-                mutations.push(row.mutation_id);
-                kinds.push(row.kind);
-                entity_ids.push(row.entity_id);
-                users.push(row.author_user);
-                roles.push(row.author_role);
-                bodies.push(row.body);
-                tags.push(&row.tags);
-            }
+        if !self.unsent_changes.server_seq.is_empty() {
+            let changes = std::mem::take(&mut self.unsent_changes);
             self.execute(
                 "INSERT INTO changes (server_seq, mutation_id, kind, entity_id, author_user,
                                       author_role, body, dialogue, locality, agency, question,
@@ -541,40 +520,32 @@ impl<'c> PgTx<'c> {
                                       $5::uuid[], $6::text[], $7::jsonb[], $8::uuid[],
                                       $9::uuid[], $10::uuid[], $11::uuid[], $12::boolean[])",
                 &[
-                    &seqs,
-                    &mutations,
-                    &kinds,
-                    &entity_ids,
-                    &users,
-                    &roles,
-                    &bodies,
-                    &tags.dialogue,
-                    &tags.locality,
-                    &tags.agency,
-                    &tags.question,
-                    &tags.reference,
+                    &changes.server_seq,
+                    &changes.mutation_id,
+                    &changes.kind,
+                    &changes.entity_id,
+                    &changes.author_user,
+                    &changes.author_role,
+                    &changes.body,
+                    &changes.tags.dialogue,
+                    &changes.tags.locality,
+                    &changes.tags.agency,
+                    &changes.tags.question,
+                    &changes.tags.reference,
                 ],
             )?;
         }
-        if !self.unsent_ledger.is_empty() {
-            let rows = std::mem::take(&mut self.unsent_ledger);
-            let n = rows.len();
-            let (mut devices, mut seqs, mut hashes, mut results) = (
-                Vec::with_capacity(n),
-                Vec::with_capacity(n),
-                Vec::with_capacity(n),
-                Vec::with_capacity(n),
-            );
-            for row in rows {
-                devices.push(row.device_id);
-                seqs.push(row.seq);
-                hashes.push(row.payload_hash);
-                results.push(row.result);
-            }
+        if !self.unsent_ledger.seq.is_empty() {
+            let ledger = std::mem::take(&mut self.unsent_ledger);
             self.execute(
                 "INSERT INTO ledger (device_id, seq, payload_hash, result)
                  SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::bytea[], $4::jsonb[])",
-                &[&devices, &seqs, &hashes, &results],
+                &[
+                    &ledger.device_id,
+                    &ledger.seq,
+                    &ledger.payload_hash,
+                    &ledger.result,
+                ],
             )?;
         }
         Ok(())
@@ -637,12 +608,14 @@ impl Tx for PgTx<'_> {
     }
 
     fn put_ledger(&mut self, device: DeviceId, seq: u64, entry: &LedgerEntry) -> StoreResult<()> {
-        self.unsent_ledger.push(LedgerRow {
-            device_id: device.as_uuid(),
-            seq: to_i64(seq)?,
-            payload_hash: entry.payload_hash.to_vec(),
-            result: serde_json::to_value(&entry.result)?,
-        });
+        // Everything that can fail first, so the columns stay the same length.
+        let seq = to_i64(seq)?;
+        let result = serde_json::to_value(&entry.result)?;
+        let ledger = &mut self.unsent_ledger;
+        ledger.device_id.push(device.as_uuid());
+        ledger.seq.push(seq);
+        ledger.payload_hash.push(entry.payload_hash.to_vec());
+        ledger.result.push(result);
         Ok(())
     }
 
@@ -731,16 +704,18 @@ impl Tx for PgTx<'_> {
     }
 
     fn append_change(&mut self, entry: &LogEntry, tags: &Tags) -> StoreResult<()> {
-        self.unsent_changes.push(ChangeRow {
-            server_seq: to_i64(entry.server_seq)?,
-            mutation_id: entry.mutation.id.as_uuid(),
-            kind: entry.mutation.change.kind(),
-            entity_id: entry.mutation.change.entity_id(),
-            author_user: entry.author.user.as_uuid(),
-            author_role: entry.author.role.as_str(),
-            body: serde_json::to_value(entry)?,
-            tags: TagColumns::from(tags),
-        });
+        // Everything that can fail first, so the columns stay the same length.
+        let server_seq = to_i64(entry.server_seq)?;
+        let body = serde_json::to_value(entry)?;
+        let changes = &mut self.unsent_changes;
+        changes.server_seq.push(server_seq);
+        changes.mutation_id.push(entry.mutation.id.as_uuid());
+        changes.kind.push(entry.mutation.change.kind());
+        changes.entity_id.push(entry.mutation.change.entity_id());
+        changes.author_user.push(entry.author.user.as_uuid());
+        changes.author_role.push(entry.author.role.as_str());
+        changes.body.push(body);
+        changes.tags.push(&TagColumns::from(tags));
         Ok(())
     }
 
@@ -1013,6 +988,7 @@ fn user_from(row: &Row, first: usize) -> StoreResult<User> {
 
 /// [`Tags`] as column values.
 /// Tag columns of many rows, as arrays for `unnest`.
+#[derive(Default)]
 struct TagArrays {
     dialogue: Vec<Option<Uuid>>,
     locality: Vec<Option<Uuid>>,
@@ -1022,16 +998,6 @@ struct TagArrays {
 }
 
 impl TagArrays {
-    fn with_capacity(n: usize) -> Self {
-        Self {
-            dialogue: Vec::with_capacity(n),
-            locality: Vec::with_capacity(n),
-            agency: Vec::with_capacity(n),
-            question: Vec::with_capacity(n),
-            reference: Vec::with_capacity(n),
-        }
-    }
-
     fn push(&mut self, tags: &TagColumns) {
         self.dialogue.push(tags.dialogue);
         self.locality.push(tags.locality);
