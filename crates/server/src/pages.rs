@@ -19,6 +19,7 @@ use flate2::Compression;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use townhall_domain::wire::PullResponse;
+use townhall_domain::{AgencyId, LocalityId};
 
 use crate::store::{PullScope, StoreError, StoredChange};
 
@@ -27,8 +28,8 @@ use crate::store::{PullScope, StoreError, StoredChange};
 pub struct PageKey {
     epoch: String,
     everything: bool,
-    localities: Vec<String>,
-    agency: Option<String>,
+    localities: Vec<LocalityId>,
+    agency: Option<AgencyId>,
     since: u64,
     limit: u32,
 }
@@ -36,8 +37,7 @@ pub struct PageKey {
 impl PageKey {
     /// The page after `since` of at most `limit` changes in `scope`, in `epoch`.
     pub fn new(epoch: &str, scope: &PullScope, since: u64, limit: u32) -> Self {
-        let mut localities: Vec<String> =
-            scope.localities.iter().map(ToString::to_string).collect();
+        let mut localities = scope.localities.clone();
         // A jurisdiction's localities come from a tree walk; their order does not change what
         // the page holds.
         localities.sort_unstable();
@@ -45,7 +45,7 @@ impl PageKey {
             epoch: epoch.to_owned(),
             everything: scope.everything,
             localities,
-            agency: scope.agency.map(|a| a.to_string()),
+            agency: scope.agency,
             since,
             limit,
         }
@@ -117,8 +117,7 @@ enum SlotState {
 /// around it. Counted so that many tiny pages (`limit=1`) cannot hold more than the budget.
 fn overhead(key: &PageKey) -> usize {
     let key_bytes = key.epoch.len()
-        + key.localities.iter().map(String::len).sum::<usize>()
-        + key.agency.as_ref().map_or(0, String::len)
+        + std::mem::size_of_val(key.localities.as_slice())
         + std::mem::size_of::<PageKey>();
     2 * key_bytes + 128
 }
