@@ -213,7 +213,7 @@ mod tests {
         assert_eq!(content, "Đường liên thôn hư hỏng");
         // The search index, now in a file of its own, is built for the rows that existed.
         let index = crate::search::SearchIndex::open(&path).unwrap();
-        assert_eq!(index.catch_up(None).unwrap(), 2);
+        assert_eq!(index.catch_up().unwrap(), 2);
         crate::search::attach_read_only(&conn, &path).unwrap();
         let found = |query: &str| -> Vec<String> {
             let mut stmt = conn

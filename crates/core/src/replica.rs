@@ -149,7 +149,7 @@ impl Replica {
     /// (its last pass covers them). The write has committed, so a failure here is not its
     /// failure: the entries stay queued for the next pass.
     pub(crate) fn index_recent(&self) {
-        let _ = self.index.catch_up_if_idle(None);
+        let _ = self.index.catch_up_if_idle();
     }
 
     /// The clock this replica reads.

@@ -177,38 +177,34 @@ impl SearchIndex {
     /// attaches it: a file found damaged is replaced and rebuilt. Any other failure leaves the
     /// backlog for a later pass; search is derived data and never keeps the replica closed.
     pub(crate) fn recover(&self, replica: &Path) {
-        if let Err(e) = self.catch_up(None)
+        if let Err(e) = self.catch_up()
             && is_unreadable(&e)
         {
             let conn = self.lock();
             if replace(&conn, &index_path(replica)).is_ok() {
                 drop(conn);
-                let _ = self.catch_up(None);
+                let _ = self.catch_up();
             }
         }
     }
 
-    /// Indexes what the backlog holds, in passes of at most [`PASS`] entries, up to `limit`
-    /// entries (all when `None`), waiting for a pass of the sync's indexer to end first.
-    /// Rebuilds the index when it must. Returns how many entries it worked off.
-    pub(crate) fn catch_up(&self, limit: Option<usize>) -> Result<usize> {
-        self.run(limit, true)
+    /// Indexes all the backlog holds, in passes of at most [`PASS`] entries, waiting for a pass
+    /// of the sync's indexer to end first. Rebuilds the index when it must. Returns how many
+    /// entries it worked off.
+    pub(crate) fn catch_up(&self) -> Result<usize> {
+        self.run(true)
     }
 
     /// Like [`Self::catch_up`], after a local write: nothing when the sync's indexer is at
     /// work (its last pass covers the write) or when the index needs a rebuild, so a write
     /// never waits for either. Otherwise everything queued, a batch of thousands included.
-    pub(crate) fn catch_up_if_idle(&self, limit: Option<usize>) -> Result<usize> {
-        self.run(limit, false)
+    pub(crate) fn catch_up_if_idle(&self) -> Result<usize> {
+        self.run(false)
     }
 
-    fn run(&self, limit: Option<usize>, wait: bool) -> Result<usize> {
+    fn run(&self, wait: bool) -> Result<usize> {
         let mut done = 0;
         loop {
-            let want = limit.map_or(PASS, |limit| limit.saturating_sub(done).min(PASS));
-            if want == 0 {
-                return Ok(done);
-            }
             let mut conn = if wait {
                 self.lock()
             } else {
@@ -218,9 +214,9 @@ impl SearchIndex {
                     Err(TryLockError::WouldBlock) => return Ok(done),
                 }
             };
-            let indexed = pass(&mut conn, want, wait && limit.is_none())?;
+            let indexed = pass(&mut conn, wait)?;
             done += indexed;
-            if indexed < want {
+            if indexed < PASS {
                 return Ok(done);
             }
         }
@@ -279,9 +275,9 @@ fn is_unreadable(e: &ReplicaError) -> bool {
     )
 }
 
-/// Works off up to `want` entries of the backlog, or rebuilds the index when it is new or of
+/// Works off up to [`PASS`] entries of the backlog, or rebuilds the index when it is new or of
 /// another generation. Returns how many entries or questions it indexed.
-fn pass(conn: &mut Connection, want: usize, may_rebuild: bool) -> Result<usize> {
+fn pass(conn: &mut Connection, may_rebuild: bool) -> Result<usize> {
     // Deferred: it reads the replica and writes only the index, so the replica's own writes (a
     // sync applying the next pages) go on meanwhile.
     let tx = conn.transaction()?;
@@ -315,7 +311,7 @@ fn pass(conn: &mut Connection, want: usize, may_rebuild: bool) -> Result<usize> 
             "SELECT ticket, local_seq FROM main.search_backlog WHERE ticket > ?1
              ORDER BY ticket LIMIT ?2",
         )?;
-        stmt.query_map(params![through, want], |r| Ok((r.get(0)?, r.get(1)?)))?
+        stmt.query_map(params![through, PASS], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?
     };
     let Some(&(last, _)) = backlog.last() else {
@@ -403,7 +399,7 @@ impl Indexer {
         let (queued, counts) = std::sync::mpsc::channel::<()>();
         let task = tokio::task::spawn_blocking(move || {
             // What an earlier sync left.
-            index.catch_up(None)?;
+            index.catch_up()?;
             // A pass starts as soon as a batch is applied, so the second core works from the
             // start, and takes all that is queued: the batches applied during one pass make
             // the next, so passes grow to `PASS` within a few (indexing is the slower side),
@@ -412,10 +408,10 @@ impl Indexer {
             while counts.recv().is_ok() {
                 // The pass below covers the batches counted meanwhile too.
                 while counts.try_recv().is_ok() {}
-                index.catch_up(None)?;
+                index.catch_up()?;
             }
             // The sync is done pulling: what it applied last is indexed before it ends.
-            index.catch_up(None)?;
+            index.catch_up()?;
             Ok(())
         });
         Self {

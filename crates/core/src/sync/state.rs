@@ -182,7 +182,7 @@ impl Replica {
     pub fn apply_pulled(&mut self, changes: &[LogEntry], next: u64, epoch: &str) -> Result<()> {
         self.apply_pulled_unindexed(changes, next, epoch)?;
         // Derived data: what fails to index stays queued for the next pass.
-        let _ = self.search_index().catch_up(None);
+        let _ = self.search_index().catch_up();
         Ok(())
     }
 
@@ -258,7 +258,7 @@ impl Replica {
         // Empties the index, whose entries name rows that are gone (and whose row numbers new
         // rows take again), and indexes what was applied again. A failure leaves that to the
         // next pass, which finds the generation changed.
-        let _ = self.search_index().catch_up(None);
+        let _ = self.search_index().catch_up();
         Ok(())
     }
 
