@@ -1,4 +1,5 @@
-//! Townhall's benchmark harness: `cargo xtask bench` (or `--quick` for small data).
+//! Townhall's benchmark harness: `cargo xtask bench` (or `--quick` for small data; `--pull N sync`
+//! for the push and pull of N questions alone).
 //!
 //! Prints each figure next to its target from DESIGN.md. Figures are for the machine the
 //! command ran on; targets are met here, never enforced by timed tests.
@@ -32,13 +33,22 @@ fn main() -> Result<()> {
     }
     let mut quick = false;
     let mut only: Option<String> = None;
-    for arg in args {
+    let mut pull: Option<usize> = None;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--quick" => quick = true,
+            "--pull" => {
+                let count = args.next().unwrap_or_default();
+                match count.replace('_', "").parse::<usize>() {
+                    Ok(n) if n > 0 => pull = Some(n),
+                    _ => bail!("`--pull` takes a count of questions above 0, not `{count}`"),
+                }
+            }
             "capture" | "sync" | "search" | "export" => only = Some(arg),
             other => bail!(
                 "unknown argument `{other}`; usage: townhall-bench [--quick] \
-                 [capture|sync|search|export]"
+                 [--pull COUNT] [capture|sync|search|export]"
             ),
         }
     }
@@ -68,7 +78,9 @@ fn main() -> Result<()> {
         capture_latency(&sizes)?;
     }
     if runs("sync") {
-        if quick {
+        if let Some(n) = pull {
+            sync_bench::sync_throughput(&[n], n)?;
+        } else if quick {
             sync_bench::sync_throughput(&[2_000], 2_000)?;
         } else {
             sync_bench::sync_throughput(&[10_000, 100_000], 100_000)?;

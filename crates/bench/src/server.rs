@@ -25,6 +25,7 @@ pub struct TestServer {
     pub store: Arc<SqliteStore>,
     /// The database file.
     pub path: PathBuf,
+    state: AppState<SqliteStore>,
     runtime: Option<tokio::runtime::Runtime>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     _dir: Option<tempfile::TempDir>,
@@ -52,7 +53,8 @@ impl TestServer {
         let addr = listener.local_addr()?;
         let settings = settings(path, addr);
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let app = router(AppState::new(Arc::clone(&store), clock, settings));
+        let state = AppState::new(Arc::clone(&store), clock, settings);
+        let app = router(state.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         runtime.spawn(async move {
             let shutdown = async {
@@ -65,6 +67,7 @@ impl TestServer {
             addr,
             store,
             path: path.to_owned(),
+            state,
             runtime: Some(runtime),
             stop: Some(stop),
             _dir: None,
@@ -79,6 +82,11 @@ impl TestServer {
         if let Some(runtime) = self.runtime.take() {
             runtime.shutdown_timeout(Duration::from_secs(5));
         }
+    }
+
+    /// Full pull pages the server keeps now, and the bytes they count for.
+    pub fn page_cache_usage(&self) -> (usize, usize) {
+        self.state.page_cache_usage()
     }
 
     /// Creates a user and returns their id.

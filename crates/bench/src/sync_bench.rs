@@ -58,8 +58,20 @@ pub(crate) fn sync_throughput(counts: &[usize], pull_count: usize) -> Result<()>
             let before = peak_memory_kib();
             let cpu_before = cpu_time();
             let started = Instant::now();
-            let quiet = |_: Progress| {};
-            let report = rt.block_on(sync::sync(&fresh, &quiet))?;
+            // The resident set at each tenth of the pull, and the part of it that is the
+            // server's kept pages: the rest is flat once SQLite's bounded caches have filled,
+            // whatever the count, and the kept pages stop at `page_cache_mib`.
+            let expected = n as u64;
+            let trace = Mutex::new(Vec::new());
+            let sample = |p: Progress| {
+                if let Ok(mut trace) = trace.lock() {
+                    let tenth = (p.received.saturating_mul(10) / expected.max(1)) as usize;
+                    if tenth > trace.len() {
+                        trace.push((resident_kib(), server.page_cache_usage().1 / 1024));
+                    }
+                }
+            };
+            let report = rt.block_on(sync::sync(&fresh, &sample))?;
             let took = started.elapsed();
             let pull_cpu = cpu_time().saturating_sub(cpu_before);
             let peak = peak_memory_kib();
@@ -75,6 +87,21 @@ pub(crate) fn sync_throughput(counts: &[usize], pull_count: usize) -> Result<()>
                 "  peak RSS of the process during the pull (server included)",
                 format!("{} MiB", peak / 1024),
                 format!("+{} MiB", peak.saturating_sub(before) / 1024),
+            );
+            let trace = trace.into_inner().unwrap_or_default();
+            let mib = |pick: fn(&(u64, usize)) -> u64| {
+                let tenths: Vec<String> =
+                    trace.iter().map(|t| (pick(t) / 1024).to_string()).collect();
+                tenths.join(" ")
+            };
+            println!("  RSS (MiB) after each tenth of the pull: {}", mib(|t| t.0));
+            println!(
+                "    of which the server's kept pages:     {}",
+                mib(|t| t.1 as u64)
+            );
+            println!(
+                "    the rest:                             {}",
+                mib(|t| t.0.saturating_sub(t.1 as u64))
             );
         }
     }
@@ -197,13 +224,23 @@ fn reset_peak_memory() {
     let _ = std::fs::write("/proc/self/clear_refs", "5");
 }
 
+/// The process's resident set now, in KiB (0 where unknown).
+fn resident_kib() -> u64 {
+    status_kib("VmRSS:")
+}
+
 /// The process's peak resident set since the last reset, in KiB (0 where unknown).
 fn peak_memory_kib() -> u64 {
+    status_kib("VmHWM:")
+}
+
+/// A KiB figure from `/proc/self/status` (Linux; 0 elsewhere).
+fn status_kib(field: &str) -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|v| v.parse().ok())
         })

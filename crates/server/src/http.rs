@@ -106,6 +106,12 @@ impl<S: Store> AppState<S> {
         }
     }
 
+    /// Full pull pages the server keeps now, and the bytes they count for against
+    /// `page_cache_mib`.
+    pub fn page_cache_usage(&self) -> (usize, usize) {
+        self.pages.usage()
+    }
+
     /// Runs `f` on a blocking thread: store calls are synchronous and may wait on disk or on
     /// a lock, which must not stall the async threads. It waits for a turn first; the turn
     /// goes with `f` and ends when `f` does, even if the request is dropped meanwhile (a
