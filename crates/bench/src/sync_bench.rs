@@ -59,8 +59,8 @@ pub(crate) fn sync_throughput(counts: &[usize], pull_count: usize) -> Result<()>
             let cpu_before = cpu_time();
             let started = Instant::now();
             // The resident set at each tenth of the pull, and the part of it that is the
-            // server's kept pages: the rest is flat once SQLite's bounded caches have filled,
-            // whatever the count, and the kept pages stop at `page_cache_mib`.
+            // server's kept pages, which stop at `page_cache_mib`: the rest levels off once
+            // SQLite's bounded caches have filled, whatever the count (docs/RELIABILITY.md).
             let expected = n as u64;
             let trace = Mutex::new(Vec::new());
             let sample = |p: Progress| {
