@@ -97,7 +97,7 @@ pub(crate) fn child(args: &[String]) -> Result<()> {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let mut replica = Replica::open(Path::new(replica), clock)?;
     let calendar = HolidayCalendar::official();
-    let baseline = resident_kib("VmRSS:");
+    let baseline = crate::status_kib("VmRSS:");
     let started = Instant::now();
     let summary = replica.export_report(
         &ReportScope::default(),
@@ -108,7 +108,7 @@ pub(crate) fn child(args: &[String]) -> Result<()> {
     let seconds = started.elapsed().as_secs_f64();
     println!(
         "seconds={seconds} peak_kib={} baseline_kib={baseline} bytes={} questions={}",
-        resident_kib("VmHWM:"),
+        crate::status_kib("VmHWM:"),
         summary.bytes,
         summary.questions
     );
@@ -180,17 +180,4 @@ fn every_fifth_question(path: &Path) -> Result<Vec<QuestionId>> {
     stmt.query_map([], |r| r.get::<_, String>(0))?
         .map(|id| Ok(id?.parse()?))
         .collect()
-}
-
-/// One figure of `/proc/self/status` in KiB (0 where unknown).
-fn resident_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
 }

@@ -114,6 +114,20 @@ fn ms(d: Duration) -> String {
     format!("{:.3} ms", d.as_secs_f64() * 1e3)
 }
 
+/// One figure of this process's `/proc/self/status` in KiB, such as `VmRSS:` or `VmHWM:`
+/// (0 where unknown, as off Linux).
+fn status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
 /// A fresh directory for one benchmark's files, under `TOWNHALL_BENCH_KEEP` when that is set
 /// (to inspect them afterwards), else a temporary one removed at the end.
 fn bench_dir() -> Result<tempfile::TempDir> {

@@ -226,23 +226,10 @@ fn reset_peak_memory() {
 
 /// The process's resident set now, in KiB (0 where unknown).
 fn resident_kib() -> u64 {
-    status_kib("VmRSS:")
+    crate::status_kib("VmRSS:")
 }
 
 /// The process's peak resident set since the last reset, in KiB (0 where unknown).
 fn peak_memory_kib() -> u64 {
-    status_kib("VmHWM:")
-}
-
-/// A KiB figure from `/proc/self/status` (Linux; 0 elsewhere).
-fn status_kib(field: &str) -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with(field))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+    crate::status_kib("VmHWM:")
 }
