@@ -60,9 +60,9 @@ impl GzipPage {
     /// Encodes and compresses `response`.
     fn encode(response: &PullResponse<StoredChange>) -> Result<Self, StoreError> {
         // Written straight into the compressor: no whole-page JSON buffer, the biggest
-        // short-lived allocation a page would otherwise make. The fastest level, like the rest
-        // of the server's responses: the first laptop to ask waits for it.
-        // Room for a page of 1,000 questions, about 255 KiB compressed.
+        // short-lived allocation a page would otherwise make. The output has room for a page of
+        // 1,000 questions (about 255 KiB compressed). The fastest level, like the rest of the
+        // server's responses: the first laptop to ask waits for it.
         let mut gzip = GzEncoder::new(Vec::with_capacity(256 * 1024), Compression::fast());
         let mut json = std::io::BufWriter::with_capacity(64 * 1024, &mut gzip);
         serde_json::to_writer(&mut json, response)?;
