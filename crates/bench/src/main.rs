@@ -26,32 +26,52 @@ struct Sizes {
     export_rows: usize,
 }
 
+/// What the command line asks for.
+#[derive(Debug, PartialEq)]
+struct Options {
+    /// Small data, to check the harness works.
+    quick: bool,
+    /// One part alone: `capture`, `sync`, `search` or `export`.
+    only: Option<String>,
+    /// The push and pull of this many questions, in place of the standard sizes.
+    pull: Option<usize>,
+}
+
+impl Options {
+    fn parse(args: Vec<String>) -> Result<Self> {
+        let mut options = Self {
+            quick: false,
+            only: None,
+            pull: None,
+        };
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            match arg.as_str() {
+                "--quick" => options.quick = true,
+                "--pull" => {
+                    let count = args.next().unwrap_or_default();
+                    match count.replace('_', "").parse::<usize>() {
+                        Ok(n) if n > 0 => options.pull = Some(n),
+                        _ => bail!("`--pull` takes a count of questions above 0, not `{count}`"),
+                    }
+                }
+                "capture" | "sync" | "search" | "export" => options.only = Some(arg),
+                other => bail!(
+                    "unknown argument `{other}`; usage: townhall-bench [--quick] \
+                     [--pull COUNT] [capture|sync|search|export]"
+                ),
+            }
+        }
+        Ok(options)
+    }
+}
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some(export_bench::CHILD_FLAG) {
         return export_bench::child(&args[1..]);
     }
-    let mut quick = false;
-    let mut only: Option<String> = None;
-    let mut pull: Option<usize> = None;
-    let mut args = args.into_iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--quick" => quick = true,
-            "--pull" => {
-                let count = args.next().unwrap_or_default();
-                match count.replace('_', "").parse::<usize>() {
-                    Ok(n) if n > 0 => pull = Some(n),
-                    _ => bail!("`--pull` takes a count of questions above 0, not `{count}`"),
-                }
-            }
-            "capture" | "sync" | "search" | "export" => only = Some(arg),
-            other => bail!(
-                "unknown argument `{other}`; usage: townhall-bench [--quick] \
-                 [--pull COUNT] [capture|sync|search|export]"
-            ),
-        }
-    }
+    let Options { quick, only, pull } = Options::parse(args)?;
     let runs = |part: &str| only.as_deref().is_none_or(|o| o == part);
     let sizes = if quick {
         Sizes {
@@ -244,4 +264,51 @@ fn search_latency(sizes: &Sizes) -> Result<()> {
         bail!("no query found anything: the corpus or the index is broken");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options> {
+        Options::parse(args.iter().map(|a| (*a).to_owned()).collect())
+    }
+
+    #[test]
+    fn a_pull_count_is_read_with_or_without_separators() {
+        let options = parse(&["--pull", "300_000", "sync"]).unwrap();
+        assert_eq!(
+            options,
+            Options {
+                quick: false,
+                only: Some("sync".to_owned()),
+                pull: Some(300_000),
+            }
+        );
+        assert_eq!(parse(&["--pull", "2500"]).unwrap().pull, Some(2_500));
+    }
+
+    #[test]
+    fn a_bad_pull_count_is_refused_and_named() {
+        for (args, named) in [
+            (&["--pull", "0"][..], "`0`"),
+            (&["--pull", "lots"][..], "`lots`"),
+            (&["--pull", "-5"][..], "`-5`"),
+            (&["sync", "--pull"][..], "``"),
+        ] {
+            let error = parse(args).unwrap_err().to_string();
+            assert!(
+                error.starts_with("`--pull` takes a count of questions above 0")
+                    && error.ends_with(named),
+                "{args:?}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_argument_is_refused_with_the_usage() {
+        let error = parse(&["--qiuck"]).unwrap_err().to_string();
+        assert!(error.contains("unknown argument `--qiuck`"), "{error}");
+        assert!(error.contains("[--pull COUNT]"), "{error}");
+    }
 }
