@@ -94,13 +94,17 @@ pub(crate) fn sync_throughput(counts: &[usize], pull_count: usize) -> Result<()>
                     trace.iter().map(|t| (pick(t) / 1024).to_string()).collect();
                 tenths.join(" ")
             };
-            println!("  RSS (MiB) after each tenth of the pull: {}", mib(|t| t.0));
+            // Progress comes with each applied batch, so a pull of one batch has one reading.
             println!(
-                "    of which the server's kept pages:     {}",
+                "  RSS (MiB) as the pull went, at most a reading per tenth: {}",
+                mib(|t| t.0)
+            );
+            println!(
+                "    of which the server's kept pages:                       {}",
                 mib(|t| t.1 as u64)
             );
             println!(
-                "    the rest:                             {}",
+                "    the rest:                                               {}",
                 mib(|t| t.0.saturating_sub(t.1 as u64))
             );
         }
