@@ -15,6 +15,7 @@
 //! - [`merge`]: last-writer-wins merge of field groups, keeping the loser.
 //! - [`permissions`]: which role may create or change which record and field, within which scope.
 //! - [`mutation`]: the mutations a device records in its outbox and pushes to the server.
+//! - [`normalize`]: a change's texts re-validated and in normal form, before it is applied.
 //! - [`wire`]: the sync protocol's message bodies (see `docs/PROTOCOL.md`).
 
 pub mod calendar;
@@ -23,6 +24,7 @@ pub mod hlc;
 pub mod ids;
 pub mod merge;
 pub mod mutation;
+pub mod normalize;
 pub mod permissions;
 pub mod records;
 pub mod seed;

@@ -35,7 +35,8 @@ use super::{
     Device, EnrolRefusal, EnrolmentCode, HistoryRow, LedgerEntry, LogPage, PullScope, Store,
     StoreError, StoreResult, Tags, Tx, User,
 };
-use crate::engine::{self, Entity, PushError};
+use crate::engine::{self, PushError};
+use crate::store::Entity;
 
 /// One named check, run against a fresh store.
 pub struct Case<S> {

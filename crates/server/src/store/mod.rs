@@ -9,6 +9,7 @@
 // Test code every backend's tests run, so it is compiled in but kept out of the docs.
 #[doc(hidden)]
 pub mod contract;
+mod entity;
 /// The PostgreSQL backend, for production.
 pub mod postgres;
 pub mod sqlite;
@@ -22,7 +23,7 @@ use townhall_domain::{
 };
 use uuid::Uuid;
 
-use crate::engine::Entity;
+pub use entity::Entity;
 
 /// What can go wrong in a store.
 #[derive(Debug, thiserror::Error)]

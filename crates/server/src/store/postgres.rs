@@ -40,7 +40,7 @@ use townhall_domain::wire::{LogEntry, MAX_PULL_LIMIT, PushResult};
 use townhall_domain::{DeviceId, DeviceLetter, Locality, QuestionId, Role, UserId};
 use uuid::Uuid;
 
-use crate::engine::Entity;
+use crate::store::Entity;
 use crate::store::{
     Device, EnrolRefusal, EnrolmentCode, HistoryRow, LedgerEntry, LogPage, PullScope, Store,
     StoreError, StoreResult, StoredChange, Tags, Tx, User,

@@ -32,7 +32,7 @@ use super::{
     Device, EnrolRefusal, EnrolmentCode, HistoryRow, LedgerEntry, LogPage, PullScope, Store,
     StoreError, StoreResult, StoredChange, Tags, Tx, User,
 };
-use crate::engine::Entity;
+use crate::store::Entity;
 
 /// A `SELECT` of the columns [`DeviceRow::read`] expects, followed by `$rest`.
 macro_rules! device_query {
