@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use townhall_core::app::{CommandError, SyncBadge};
 use townhall_core::{Replica, ReplicaError, SystemClock};
+use townhall_domain::ErrorCode;
 
 use crate::sync_task::SyncHandle;
 
@@ -25,7 +26,10 @@ impl AppState {
     /// Opens (creating if needed) the replica in `dir`.
     pub fn open(dir: &Path) -> Result<Self, CommandError> {
         std::fs::create_dir_all(dir).map_err(|e| {
-            CommandError::new("storage", format!("cannot create {}: {e}", dir.display()))
+            CommandError::new(
+                ErrorCode::Storage,
+                format!("cannot create {}: {e}", dir.display()),
+            )
         })?;
         let path = dir.join("replica.sqlite3");
         let writer = Replica::open(&path, Arc::new(SystemClock))?;

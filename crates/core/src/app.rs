@@ -4,6 +4,7 @@
 
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
+use townhall_domain::ErrorCode;
 use townhall_domain::validate::ValidationError;
 
 use crate::error::{ReplicaError, Result};
@@ -93,7 +94,7 @@ pub struct DataChanged {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 pub struct CommandError {
     /// E.g. `invalid`, `forbidden`, `not_found`, `offline`, `bad_code`, `code_expired`.
-    pub code: String,
+    pub code: ErrorCode,
     /// What happened, in plain words.
     pub message: String,
     /// For `invalid`: each field's problem.
@@ -102,9 +103,9 @@ pub struct CommandError {
 
 impl CommandError {
     /// An error with a code and message and no field problems.
-    pub fn new(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            code: code.into(),
+            code,
             message: message.into(),
             problems: Vec::new(),
         }
@@ -118,7 +119,7 @@ impl From<ReplicaError> for CommandError {
             _ => Vec::new(),
         };
         Self {
-            code: error.code().to_owned(),
+            code: error.code(),
             message: error.to_string(),
             problems,
         }

@@ -1,5 +1,6 @@
 //! The replica's errors: typed, with a stable code for the UI and a message in plain words.
 
+use townhall_domain::ErrorCode;
 use townhall_domain::permissions::PermissionError;
 use townhall_domain::validate::ValidationErrors;
 
@@ -50,16 +51,16 @@ pub enum ReplicaError {
 
 impl ReplicaError {
     /// A stable code the UI branches on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Invalid(_) => "invalid",
+            Self::Invalid(_) => ErrorCode::Invalid,
             Self::Forbidden(e) => e.code(),
-            Self::NotFound { .. } => "not_found",
-            Self::NotEnrolled => "not_enrolled",
-            Self::Conflict(_) => "conflict",
-            Self::NewerSchema { .. } => "newer_schema",
-            Self::Corrupt(_) => "corrupt",
-            Self::Storage(_) => "storage",
+            Self::NotFound { .. } => ErrorCode::NotFound,
+            Self::NotEnrolled => ErrorCode::NotEnrolled,
+            Self::Conflict(_) => ErrorCode::Conflict,
+            Self::NewerSchema { .. } => ErrorCode::NewerSchema,
+            Self::Corrupt(_) => ErrorCode::Corrupt,
+            Self::Storage(_) => ErrorCode::Storage,
         }
     }
 

@@ -10,6 +10,7 @@
 //! - [`records`]: the records of DESIGN.md and their enums.
 //! - [`validate`]: text normalisation, length limits, phone numbers and dates, with clear errors.
 //! - [`status`]: the question status machine, by role.
+//! - [`error_code`]: the stable codes of every error a client sees, one enum.
 //! - [`calendar`]: Vietnam's working days; [`followup`]: deadlines, escalation, preparation.
 //! - [`hlc`]: the hybrid logical clock that stamps device-authored edits.
 //! - [`merge`]: last-writer-wins merge of field groups, keeping the loser.
@@ -19,6 +20,7 @@
 //! - [`wire`]: the sync protocol's message bodies (see `docs/PROTOCOL.md`).
 
 pub mod calendar;
+pub mod error_code;
 pub mod followup;
 pub mod hlc;
 pub mod ids;
@@ -32,6 +34,7 @@ pub mod status;
 pub mod validate;
 pub mod wire;
 
+pub use error_code::ErrorCode;
 pub use hlc::{Hlc, HlcClock, Stamp};
 pub use ids::*;
 pub use records::*;

@@ -127,10 +127,10 @@ pub enum PermissionError {
 
 impl PermissionError {
     /// A stable code the UI branches on.
-    pub const fn code(&self) -> &'static str {
+    pub const fn code(&self) -> crate::ErrorCode {
         match self {
-            Self::Role { .. } => "forbidden",
-            Self::OutOfScope { .. } => "out_of_scope",
+            Self::Role { .. } => crate::ErrorCode::Forbidden,
+            Self::OutOfScope { .. } => crate::ErrorCode::OutOfScope,
             Self::Status(e) => e.code(),
         }
     }

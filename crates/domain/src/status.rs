@@ -52,11 +52,11 @@ pub struct TransitionError {
 
 impl TransitionError {
     /// A stable code the UI branches on.
-    pub const fn code(&self) -> &'static str {
+    pub const fn code(&self) -> crate::ErrorCode {
         if self.allowed_for_others {
-            "status_not_permitted"
+            crate::ErrorCode::StatusNotPermitted
         } else {
-            "status_not_allowed"
+            crate::ErrorCode::StatusNotAllowed
         }
     }
 }

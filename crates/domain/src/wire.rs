@@ -268,7 +268,7 @@ pub struct HealthResponse {
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct ErrorBody {
     /// A stable code the client branches on, e.g. `bad_request`, `unauthorized`.
-    pub code: String,
+    pub code: crate::ErrorCode,
     /// What went wrong, in plain words. A 5xx never carries internals.
     pub message: String,
 }

@@ -39,12 +39,12 @@ use tower_http::decompression::RequestDecompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
-use townhall_domain::DeviceId;
 use townhall_domain::validate::{self, TextRule};
 use townhall_domain::wire::{
     EnrolRequest, EnrolResponse, ErrorBody, HealthResponse, MAX_PULL_LIMIT, MAX_PUSH_BATCH,
     PullResponse, PushItem, PushRequest, PushResponse, StatusResponse,
 };
+use townhall_domain::{DeviceId, ErrorCode};
 use tracing::Level;
 
 use crate::auth::{EnrolLimiter, EnrolmentCode, Token};
@@ -370,39 +370,42 @@ impl ApiError {
 
     fn body(&self) -> ErrorBody {
         let (code, message) = match self {
-            Self::BadRequest(message) => ("bad_request", message.as_str()),
-            Self::OutOfOrder(message) => ("out_of_order", message.as_str()),
-            Self::Unauthorized => ("unauthorized", "a valid device token is required"),
+            Self::BadRequest(message) => (ErrorCode::BadRequest, message.as_str()),
+            Self::OutOfOrder(message) => (ErrorCode::OutOfOrder, message.as_str()),
+            Self::Unauthorized => (ErrorCode::Unauthorized, "a valid device token is required"),
             Self::BadCode => (
-                "bad_code",
+                ErrorCode::BadCode,
                 "this enrolment code is not known; check it and try again",
             ),
-            Self::NotFound => ("not_found", "there is nothing at this address"),
-            Self::SeqConflict(message) => ("seq_conflict", message.as_str()),
+            Self::NotFound => (ErrorCode::NotFound, "there is nothing at this address"),
+            Self::SeqConflict(message) => (ErrorCode::SeqConflict, message.as_str()),
             Self::CodeUsed => (
-                "code_used",
+                ErrorCode::CodeUsed,
                 "this enrolment code was used already; ask for a new one",
             ),
             Self::CodeExpired => (
-                "code_expired",
+                ErrorCode::CodeExpired,
                 "this enrolment code has expired; ask for a new one",
             ),
             Self::TooLarge => (
-                "too_large",
+                ErrorCode::TooLarge,
                 "the request body is larger than this endpoint accepts",
             ),
             Self::RateLimited(_) => (
-                "rate_limited",
+                ErrorCode::RateLimited,
                 "too many enrolment attempts; wait and try again",
             ),
-            Self::Internal(_) => ("internal", "the server failed; the error was logged"),
+            Self::Internal(_) => (
+                ErrorCode::Internal,
+                "the server failed; the error was logged",
+            ),
             Self::Unavailable(_) => (
-                "unavailable",
+                ErrorCode::Unavailable,
                 "the server cannot reach its database; try again later",
             ),
         };
         ErrorBody {
-            code: code.to_owned(),
+            code,
             message: message.to_owned(),
         }
     }
@@ -794,28 +797,32 @@ where
         return response.map(Body::new);
     }
     let (code, message) = match status {
-        StatusCode::NOT_FOUND => ("not_found", "there is nothing at this address"),
+        StatusCode::NOT_FOUND => (ErrorCode::NotFound, "there is nothing at this address"),
         StatusCode::METHOD_NOT_ALLOWED => (
-            "method_not_allowed",
+            ErrorCode::MethodNotAllowed,
             "this address does not take this method",
         ),
-        StatusCode::REQUEST_TIMEOUT => ("timeout", "the request took too long"),
+        StatusCode::REQUEST_TIMEOUT => (ErrorCode::Timeout, "the request took too long"),
         StatusCode::PAYLOAD_TOO_LARGE => (
-            "too_large",
+            ErrorCode::TooLarge,
             "the request body is larger than this endpoint accepts",
         ),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => (
-            "unsupported_encoding",
+            ErrorCode::UnsupportedEncoding,
             "request bodies may be sent plain or gzip-compressed",
         ),
-        StatusCode::SERVICE_UNAVAILABLE => {
-            ("unavailable", "the server is unavailable; try again later")
-        }
-        s if s.is_server_error() => ("internal", "the server failed; the error was logged"),
-        _ => ("bad_request", "the request is malformed"),
+        StatusCode::SERVICE_UNAVAILABLE => (
+            ErrorCode::Unavailable,
+            "the server is unavailable; try again later",
+        ),
+        s if s.is_server_error() => (
+            ErrorCode::Internal,
+            "the server failed; the error was logged",
+        ),
+        _ => (ErrorCode::BadRequest, "the request is malformed"),
     };
     let body = ErrorBody {
-        code: code.to_owned(),
+        code,
         message: message.to_owned(),
     };
     let (mut parts, _) = response.into_parts();

@@ -322,7 +322,11 @@ fn the_server_binary_logs_no_secrets() {
         let client = townhall_core::sync::SyncClient::new(&url, Some(token.clone())).unwrap();
         let refused = client.status().await.unwrap_err();
         assert!(
-            format!("{refused:?}").contains("unauthorized"),
+            matches!(
+                &refused,
+                townhall_core::sync::SyncError::Unauthorized { code, .. }
+                    if *code == townhall_domain::ErrorCode::Unauthorized
+            ),
             "{refused:?}"
         );
     });

@@ -6,6 +6,7 @@ use tauri::{AppHandle, Manager, Runtime, State};
 use townhall_core::app::{CommandError, ExportDone};
 use townhall_core::report::{ExportOptions, ExportRecord, Report, ReportQuestionPage, ReportScope};
 use townhall_core::{Clock, Page, SystemClock};
+use townhall_domain::ErrorCode;
 
 use super::CommandResult;
 use crate::AppState;
@@ -46,14 +47,18 @@ pub fn report_export<R: Runtime>(
     let chosen = state
         .export_dir
         .lock()
-        .map_err(|_| CommandError::new("corrupt", "the export folder lock was poisoned"))?
+        .map_err(|_| CommandError::new(ErrorCode::Corrupt, "the export folder lock was poisoned"))?
         .clone();
     let dir = match chosen {
         Some(dir) => dir,
         None => default_export_dir(&app)?,
     };
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| CommandError::new("io", format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        CommandError::new(
+            ErrorCode::Io,
+            format!("cannot create {}: {e}", dir.display()),
+        )
+    })?;
     let mut replica = lock(&state.replica)?;
     let calendar = replica.policy()?.calendar;
     let stamp = SystemClock.now().format("%Y%m%d-%H%M%S");
@@ -87,5 +92,5 @@ fn default_export_dir<R: Runtime>(app: &AppHandle<R>) -> Result<PathBuf, Command
     path.document_dir()
         .or_else(|_| path.app_data_dir().map(|d| d.join("exports")))
         .map(|d| d.join("Townhall"))
-        .map_err(|e| CommandError::new("io", format!("no folder to export to: {e}")))
+        .map_err(|e| CommandError::new(ErrorCode::Io, format!("no folder to export to: {e}")))
 }

@@ -39,6 +39,7 @@ export type { DialogueTask } from './DialogueTask';
 export type { DialogueTaskId } from './DialogueTaskId';
 export type { DisplayNumber } from './DisplayNumber';
 export type { DocumentRef } from './DocumentRef';
+export type { ErrorCode } from './ErrorCode';
 export type { ExportDone } from './ExportDone';
 export type { ExportFormat } from './ExportFormat';
 export type { ExportOptions } from './ExportOptions';

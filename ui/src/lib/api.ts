@@ -7,6 +7,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 
+import type { ErrorCode } from '../generated';
 import type {
   Agency,
   AnswerId,
@@ -50,14 +51,62 @@ import type {
   Topic,
 } from './types';
 
+export type { ErrorCode };
+
+/**
+ * Every code the Rust `ErrorCode` has, checked by the compiler against the generated union
+ * (a missing or extra key fails `npm run check`), to tell a known code at run time.
+ */
+const ERROR_CODES: Record<ErrorCode, true> = {
+  invalid: true,
+  forbidden: true,
+  out_of_scope: true,
+  status_not_permitted: true,
+  status_not_allowed: true,
+  not_found: true,
+  conflict: true,
+  not_enrolled: true,
+  newer_schema: true,
+  corrupt: true,
+  storage: true,
+  io: true,
+  export_failed: true,
+  bad_address: true,
+  bad_certificate: true,
+  offline: true,
+  not_the_server: true,
+  busy: true,
+  server_down: true,
+  refused: true,
+  bad_request: true,
+  out_of_order: true,
+  unauthorized: true,
+  bad_code: true,
+  seq_conflict: true,
+  code_used: true,
+  code_expired: true,
+  too_large: true,
+  rate_limited: true,
+  method_not_allowed: true,
+  timeout: true,
+  unsupported_encoding: true,
+  unavailable: true,
+  internal: true,
+};
+
+/** A code as the backend sent it; one this build does not know (a newer backend's) is `internal`, as in Rust. */
+export function toErrorCode(code: string): ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERROR_CODES, code) ? (code as ErrorCode) : 'internal';
+}
+
 /** A command's failure, as docs/IPC.md describes it. */
 export class CommandError extends Error {
-  /** Stable: `invalid`, `forbidden`, `not_found`, `offline`, `bad_code`, … */
-  readonly code: string;
+  /** Stable: `invalid`, `forbidden`, `not_found`, `offline`, `bad_code`, … (the Rust `ErrorCode`). */
+  readonly code: ErrorCode;
   /** One per field problem, for `invalid`. */
   readonly problems: FieldProblem[];
 
-  constructor(code: string, message: string, problems: FieldProblem[] = []) {
+  constructor(code: ErrorCode, message: string, problems: FieldProblem[] = []) {
     super(message);
     this.name = 'CommandError';
     this.code = code;
@@ -71,7 +120,7 @@ export class CommandError extends Error {
       const e = error as Record<string, unknown>;
       if (typeof e.code === 'string') {
         const message = typeof e.message === 'string' ? e.message : e.code;
-        return new CommandError(e.code, message, normaliseProblems(e.problems));
+        return new CommandError(toErrorCode(e.code), message, normaliseProblems(e.problems));
       }
       if (error instanceof Error) return new CommandError('internal', error.message);
     }

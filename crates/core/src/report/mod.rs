@@ -27,6 +27,7 @@ use std::path::Path;
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
+use townhall_domain::ErrorCode;
 use townhall_domain::calendar::HolidayCalendar;
 use townhall_domain::permissions::{self, Action};
 use townhall_domain::validate::{self, Problem, TextRule, ValidationError, ValidationErrors};
@@ -444,11 +445,11 @@ pub enum ExportError {
 
 impl ExportError {
     /// A stable code the UI branches on: the replica's codes, `io` or `export_failed`.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             Self::Replica(e) => e.code(),
-            Self::Io(_) => "io",
-            Self::Format(_) => "export_failed",
+            Self::Io(_) => ErrorCode::Io,
+            Self::Format(_) => ErrorCode::ExportFailed,
         }
     }
 }

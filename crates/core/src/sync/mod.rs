@@ -12,6 +12,7 @@ mod state;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use townhall_domain::ErrorCode;
 use townhall_domain::wire::{LogEntry, PullResponse};
 
 pub use client::SyncClient;
@@ -54,7 +55,7 @@ pub enum SyncError {
     #[error("the server refused this device: {message}")]
     Unauthorized {
         /// The server's code, e.g. `unauthorized`, `bad_code`, `code_used`, `code_expired`.
-        code: String,
+        code: ErrorCode,
         /// The server's reason.
         message: String,
     },
@@ -73,7 +74,7 @@ pub enum SyncError {
         /// The HTTP status.
         status: u16,
         /// The server's error code.
-        code: String,
+        code: ErrorCode,
         /// The server's message.
         message: String,
     },
@@ -87,18 +88,18 @@ pub enum SyncError {
 
 impl SyncError {
     /// A stable code the UI branches on.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::BadAddress(_) => "bad_address",
-            Self::BadCertificate(_) => "bad_certificate",
-            Self::Offline(_) => "offline",
-            Self::NotTheServer(_) => "not_the_server",
-            Self::Unauthorized { .. } => "unauthorized",
-            Self::Conflict(_) => "conflict",
-            Self::Busy(_) => "busy",
-            Self::ServerDown(_) => "server_down",
-            Self::Refused { .. } => "refused",
-            Self::NotEnrolled => "not_enrolled",
+            Self::BadAddress(_) => ErrorCode::BadAddress,
+            Self::BadCertificate(_) => ErrorCode::BadCertificate,
+            Self::Offline(_) => ErrorCode::Offline,
+            Self::NotTheServer(_) => ErrorCode::NotTheServer,
+            Self::Unauthorized { .. } => ErrorCode::Unauthorized,
+            Self::Conflict(_) => ErrorCode::Conflict,
+            Self::Busy(_) => ErrorCode::Busy,
+            Self::ServerDown(_) => ErrorCode::ServerDown,
+            Self::Refused { .. } => ErrorCode::Refused,
+            Self::NotEnrolled => ErrorCode::NotEnrolled,
             Self::Replica(e) => e.code(),
         }
     }
@@ -168,7 +169,7 @@ pub async fn sync(
         r.record_sync_outcome(
             error
                 .as_ref()
-                .map(|(code, message)| (*code, message.as_str())),
+                .map(|(code, message)| (code.as_str(), message.as_str())),
         )
     })?;
     result
@@ -426,7 +427,7 @@ mod tests {
         assert!(SyncError::NotTheServer(200).is_transient());
         assert!(
             !SyncError::Unauthorized {
-                code: "unauthorized".into(),
+                code: ErrorCode::Unauthorized,
                 message: "revoked".into()
             }
             .is_transient()

@@ -8,6 +8,7 @@ use townhall_domain::{Answer, AnswerBody, AnswerId, QuestionId, Stamp};
 use super::question::question_tags;
 use super::{Applied, Apply, Rejection};
 use crate::store::Entity;
+use townhall_domain::ErrorCode;
 
 impl Apply<'_> {
     pub(super) fn add_answer(
@@ -21,7 +22,7 @@ impl Apply<'_> {
         let q = or_reject!(self.authorized_question(question, mutation.change.action())?);
         if self.tx.entity(id.as_uuid())?.is_some() {
             return Ok(Err(Rejection::new(
-                "conflict",
+                ErrorCode::Conflict,
                 format!("answer {id} exists already"),
             )));
         }

@@ -10,6 +10,7 @@ use super::ledger::derived_id;
 use super::question::question_tags;
 use super::{Applied, Apply, Rejection};
 use crate::store::{Entity, StoreError, Tags};
+use townhall_domain::ErrorCode;
 
 impl Apply<'_> {
     pub(super) fn assign(
@@ -29,7 +30,7 @@ impl Apply<'_> {
         }
         if self.tx.entity(id.as_uuid())?.is_some() {
             return Ok(Err(Rejection::new(
-                "conflict",
+                ErrorCode::Conflict,
                 format!("assignment {id} exists already"),
             )));
         }

@@ -7,6 +7,7 @@ use townhall_domain::{Dialogue, DialogueDetails, DialogueId, DialogueStatus, Dia
 
 use super::{Applied, Apply, Rejection};
 use crate::store::{Entity, Tags};
+use townhall_domain::ErrorCode;
 
 impl Apply<'_> {
     pub(super) fn create_dialogue(
@@ -23,7 +24,7 @@ impl Apply<'_> {
         ));
         if self.tx.entity(id.as_uuid())?.is_some() {
             return Ok(Err(Rejection::new(
-                "conflict",
+                ErrorCode::Conflict,
                 format!("dialogue {id} exists already"),
             )));
         }
@@ -151,7 +152,7 @@ impl Apply<'_> {
             }
             Some(_) => {
                 return Ok(Err(Rejection::new(
-                    "conflict",
+                    ErrorCode::Conflict,
                     format!("{} is not a task of dialogue {}", task.id, task.dialogue),
                 )));
             }

@@ -20,6 +20,7 @@
 //! - `seed`: the reference data every server starts with.
 
 use chrono::{DateTime, Utc};
+use townhall_domain::ErrorCode;
 use townhall_domain::hlc::clamp_remote;
 use townhall_domain::mutation::{Change, Mutation};
 use townhall_domain::permissions;
@@ -127,7 +128,7 @@ pub fn push(
             Err(rejection) => {
                 ledger::correct(tx, &current, &item.mutation, now)?;
                 PushOutcome::Rejected {
-                    code: rejection.code,
+                    code: rejection.code.as_str().to_owned(),
                     reason: rejection.reason,
                 }
             }
@@ -162,20 +163,23 @@ pub fn push(
 
 /// Why one mutation was refused.
 struct Rejection {
-    code: String,
+    code: ErrorCode,
     reason: String,
 }
 
 impl Rejection {
-    fn new(code: &str, reason: impl Into<String>) -> Self {
+    fn new(code: ErrorCode, reason: impl Into<String>) -> Self {
         Self {
-            code: code.to_owned(),
+            code,
             reason: reason.into(),
         }
     }
 
     fn not_found(kind: &str, id: impl std::fmt::Display) -> Self {
-        Self::new("not_found", format!("no {kind} with id {id} on the server"))
+        Self::new(
+            ErrorCode::NotFound,
+            format!("no {kind} with id {id} on the server"),
+        )
     }
 }
 
@@ -187,7 +191,7 @@ impl From<permissions::PermissionError> for Rejection {
 
 impl From<ValidationErrors> for Rejection {
     fn from(e: ValidationErrors) -> Self {
-        Self::new("invalid", e.to_string())
+        Self::new(ErrorCode::Invalid, e.to_string())
     }
 }
 
@@ -200,7 +204,7 @@ fn apply(
 ) -> Result<Result<u64, Rejection>, StoreError> {
     if mutation.device != device.id {
         return Ok(Err(Rejection::new(
-            "forbidden",
+            ErrorCode::Forbidden,
             "a device may push only its own mutations",
         )));
     }

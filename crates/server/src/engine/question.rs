@@ -14,6 +14,7 @@ use townhall_domain::{
 use super::history::merge_outcome;
 use super::{Applied, Apply, Rejection};
 use crate::store::{Entity, Tags};
+use townhall_domain::ErrorCode;
 
 /// A question as captured, from a `capture_question` change.
 pub(super) struct Capture {
@@ -55,7 +56,7 @@ impl Apply<'_> {
         ));
         if number.letter != self.device.letter {
             return Ok(Err(Rejection::new(
-                "invalid",
+                ErrorCode::Invalid,
                 format!(
                     "number {number} does not carry this device's letter {}",
                     self.device.letter
@@ -64,7 +65,7 @@ impl Apply<'_> {
         }
         if self.tx.entity(id.as_uuid())?.is_some() {
             return Ok(Err(Rejection::new(
-                "conflict",
+                ErrorCode::Conflict,
                 format!("question {id} exists already"),
             )));
         }
@@ -242,7 +243,7 @@ impl Apply<'_> {
             || matches!(&target, Entity::Question { question: t, .. } if t.merged_into.is_some())
         {
             return Ok(Err(Rejection::new(
-                "conflict",
+                ErrorCode::Conflict,
                 "cannot merge into itself or into a merged duplicate",
             )));
         }
@@ -271,7 +272,7 @@ impl Apply<'_> {
             };
             if earlier == question || e.repeat_of == Some(question) {
                 return Ok(Err(Rejection::new(
-                    "conflict",
+                    ErrorCode::Conflict,
                     "a question cannot repeat itself or a question that repeats it",
                 )));
             }
@@ -297,7 +298,7 @@ impl Apply<'_> {
         .err()
         .map(Rejection::from)
         .unwrap_or_else(|| {
-            Rejection::new("forbidden", "only the server confirms a status")
+            Rejection::new(ErrorCode::Forbidden, "only the server confirms a status")
         })))
     }
 }

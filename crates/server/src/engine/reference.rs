@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::{Applied, Apply, Rejection};
 use crate::store::{Entity, Tags};
+use townhall_domain::ErrorCode;
 
 impl Apply<'_> {
     pub(super) fn upsert_topic(&mut self, mutation: Mutation, topic: Topic) -> Applied {
@@ -22,7 +23,7 @@ impl Apply<'_> {
     pub(super) fn upsert_locality(&mut self, mutation: Mutation, locality: Locality) -> Applied {
         if locality.parent == Some(locality.id) {
             return Ok(Err(Rejection::new(
-                "conflict",
+                ErrorCode::Conflict,
                 "a locality cannot be its own parent",
             )));
         }
