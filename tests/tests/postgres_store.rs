@@ -22,11 +22,12 @@ use townhall_domain::wire::{Author, LogEntry, PushItem, PushResponse};
 use townhall_domain::{
     DeviceId, Hlc, Level, Locality, LocalityId, MutationId, Role, Topic, TopicId, UserId,
 };
+use townhall_server::contract;
 use townhall_server::engine::{self, PushError};
 use townhall_server::store::Entity;
 use townhall_server::store::postgres::PostgresStore;
 use townhall_server::store::{
-    Device, EnrolRefusal, EnrolmentCode, PullScope, Store, StoreError, Tags, User, contract,
+    Device, EnrolRefusal, EnrolmentCode, PullScope, Store, StoreError, Tags, User,
 };
 use townhall_tests::postgres::PostgresServer;
 use uuid::Uuid;

@@ -15,6 +15,8 @@ mod cmd;
 mod flags;
 mod fuzz;
 mod prereqs;
+#[cfg(test)]
+mod tidy;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -149,8 +151,8 @@ fn test(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Runs the checks CI adds on top of the tests: formatting, lints, docs and the generated
-/// TypeScript bindings.
+/// Runs the checks CI adds on top of the tests: formatting, the tidy tests, lints, docs and
+/// the generated TypeScript bindings.
 fn ci(root: &Path) -> Result<()> {
     // Clippy and rustdoc compile the app, which embeds the built UI.
     if !root.join("ui").join("dist").join("index.html").exists() {
@@ -158,6 +160,13 @@ fn ci(root: &Path) -> Result<()> {
     }
     announce("running rustfmt check");
     cargo(root).args(["fmt", "--all", "--", "--check"]).run()?;
+
+    // Invariants no compiler checks: crate and module layering, docs/IPC.md against the
+    // registered commands, pinned migrations, one Content-Security-Policy (see `tidy.rs`).
+    announce("running the tidy tests");
+    cargo(root)
+        .args(["test", "-p", "xtask", "--locked", "tidy"])
+        .run()?;
 
     announce("running clippy with warnings as errors");
     cargo(root)

@@ -6,9 +6,6 @@
 //! its own driver; the engine never sees SQL. Engine work is synchronous and runs off the async
 //! threads (`tokio::task::spawn_blocking`).
 
-// Test code every backend's tests run, so it is compiled in but kept out of the docs.
-#[doc(hidden)]
-pub mod contract;
 mod entity;
 /// The PostgreSQL backend, for production.
 pub mod postgres;

@@ -1003,7 +1003,7 @@ mod tests {
     use std::sync::mpsc;
 
     use super::*;
-    use crate::store::contract;
+    use crate::contract;
 
     /// Fresh stores on temporary files that live as long as the test.
     struct Scratch {

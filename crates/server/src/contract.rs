@@ -31,12 +31,11 @@ use townhall_domain::{
 };
 use uuid::Uuid;
 
-use super::{
-    Device, EnrolRefusal, EnrolmentCode, HistoryRow, LedgerEntry, LogPage, PullScope, Store,
-    StoreError, StoreResult, Tags, Tx, User,
-};
 use crate::engine::{self, PushError};
-use crate::store::Entity;
+use crate::store::{
+    Device, EnrolRefusal, EnrolmentCode, Entity, HistoryRow, LedgerEntry, LogPage, PullScope,
+    Store, StoreError, StoreResult, Tags, Tx, User,
+};
 
 /// One named check, run against a fresh store.
 pub struct Case<S> {
