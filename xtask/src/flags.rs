@@ -13,8 +13,9 @@ Commands:
   run              build and open the app, enrolled with a local server holding a demo
                    province (users of every role; codes for the others are printed)
   test             install what the tests need, then run every test CI runs
-  ci               check formatting, clippy lints and docs, all with warnings as errors,
-                   and that ui/src/generated matches the Rust types
+  ci               check formatting (rustfmt, prettier), the tidy tests, clippy lints and
+                   docs, all with warnings as errors, and that ui/src/generated matches
+                   the Rust types
   bindings         generate ui/src/generated: the TypeScript twins of the IPC types
   bench [--quick]  run the benchmark harness, then measure the app in WebKitGTK (cold start,
                    Save to number, scrolling 10,000 questions, bundle size); --quick: small data

@@ -151,8 +151,8 @@ fn test(root: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Runs the checks CI adds on top of the tests: formatting, the tidy tests, lints, docs and
-/// the generated TypeScript bindings.
+/// Runs the checks CI adds on top of the tests: formatting (Rust and the UI's), the tidy
+/// tests, lints, docs and the generated TypeScript bindings.
 fn ci(root: &Path) -> Result<()> {
     // Clippy and rustdoc compile the app, which embeds the built UI.
     if !root.join("ui").join("dist").join("index.html").exists() {
@@ -166,6 +166,12 @@ fn ci(root: &Path) -> Result<()> {
     announce("running the tidy tests");
     cargo(root)
         .args(["test", "-p", "xtask", "--locked", "tidy"])
+        .run()?;
+
+    announce("checking the UI's formatting (prettier)");
+    Cmd::new("npm")
+        .args(["run", "format:check"])
+        .current_dir(root.join("ui"))
         .run()?;
 
     announce("running clippy with warnings as errors");
