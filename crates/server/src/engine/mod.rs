@@ -10,7 +10,7 @@
 //! which the server alone orders. Every applied mutation is appended to the change log that
 //! devices pull.
 //!
-//! One module per kind of record holds what applying its changes means ([`Apply::apply`]
+//! One module per kind of record holds what applying its changes means (`Apply::apply`
 //! dispatches each [`Change`] to one of them); the parts they share live beside them:
 //!
 //! - `ledger`: the hash a resend is recognised by, ids of the server's own changes, and the
