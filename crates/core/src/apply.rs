@@ -12,7 +12,7 @@ use townhall_domain::merge::{Versioned, merge};
 use townhall_domain::mutation::{Change, Mutation};
 use townhall_domain::{
     AgencyId, AnswerBody, AnswerId, AssignmentId, AssignmentTerms, Citizen, DialogueDetails,
-    DialogueId, DocumentRef, QuestionId, QuestionText, Role, Stamp, UserId,
+    DialogueId, DocumentRef, QuestionId, QuestionStatus, QuestionText, Role, Stamp, UserId,
 };
 
 use crate::error::{ReplicaError, Result};
@@ -93,7 +93,7 @@ pub(crate) fn apply(
                 "INSERT INTO questions (id, dialogue, number_letter, number_counter, kind, source, topic,
                      content, text_stamp, citizen_name, citizen_locality, citizen_phone, citizen_stamp,
                      captured_by, captured_at, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?9, ?13, ?14, 'received')
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?9, ?13, ?14, ?15)
                  ON CONFLICT (id) DO NOTHING",
                 params![
                     id.to_string(),
@@ -110,6 +110,7 @@ pub(crate) fn apply(
                     phone,
                     mutation.device.to_string(),
                     captured_at.to_rfc3339(),
+                    QuestionStatus::Received.as_str(),
                 ],
             )?;
             if inserted == 1 {

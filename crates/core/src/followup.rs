@@ -158,7 +158,7 @@ impl Replica {
     /// Adds a task to a dialogue's checklist (secretariat).
     pub fn add_task(&mut self, dialogue: DialogueId, input: &TaskInput) -> Result<DialogueTaskId> {
         self.write(|w| {
-            let id = DialogueTaskId::generate(w.now_millis(), rand::random());
+            let id = DialogueTaskId::generate(w.now_millis(), w.id_bits());
             let task = followup::task(id, dialogue, input, w.today())?;
             let scope = w.scope_of_dialogue(dialogue)?;
             w.authorize(Action::EditDialogue, scope)?;
@@ -204,7 +204,7 @@ impl Replica {
             drop(stmt);
             let millis = w.now_millis();
             let tasks = standard_checklist(dialogue, vietnam_date(starts_at.to_utc()), || {
-                DialogueTaskId::generate(millis, rand::random())
+                DialogueTaskId::generate(millis, w.id_bits())
             });
             let mut added = Vec::new();
             for task in tasks.into_iter().filter(|t| !present.contains(&t.kind)) {
@@ -422,9 +422,10 @@ impl Replica {
         } else {
             "AND ?2 IS NULL"
         };
+        let awaiting = crate::status_sql::awaiting_agency("q.status");
         let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT {QUESTION_COLUMNS} FROM questions q {QUESTION_JOINS}
-             WHERE q.status = 'assigned' AND q.due_on <= ?1 {agency_clause}
+             WHERE {awaiting} AND q.due_on <= ?1 {agency_clause}
              ORDER BY q.due_on, q.number_letter, q.number_counter"
         ))?;
         let agency = identity.agency.map(|a| a.to_string());

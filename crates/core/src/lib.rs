@@ -13,7 +13,8 @@
 //! - [`followup`]: deadlines in working days, reminders, reopened and repeated petitions,
 //!   dialogue checklists.
 //! - [`sync`]: push the outbox and pull the server's change log.
-//! - [`clock`]: where time comes from ([`SystemClock`] or, in tests, [`ManualClock`]).
+//! - [`clock`]: where time and random bits come from ([`SystemClock`] and [`SystemRandom`], or
+//!   in tests [`ManualClock`] and [`SeededRandom`]).
 
 pub mod app;
 mod apply;
@@ -29,9 +30,10 @@ pub mod search;
 mod similar;
 pub use townhall_domain::seed;
 mod stamp;
+mod status_sql;
 pub mod sync;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, Randomness, SeededRandom, SystemClock, SystemRandom};
 pub use db::SCHEMA_VERSION;
 pub use error::{ReplicaError, Result};
 pub use query::{

@@ -21,6 +21,7 @@ use crate::followup::{Round, rounds};
 use crate::replica::{DeviceIdentity, Replica, load_identity};
 use crate::search::{Snippet, fold};
 use crate::stamp::{get, get_opt, parse_stamp_key};
+use crate::status_sql;
 
 /// Which questions to list. Empty fields do not filter.
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
@@ -269,18 +270,20 @@ impl Replica {
     /// Every dialogue, latest first, with its question counts.
     pub fn dialogues(&self) -> Result<Vec<DialogueSummary>> {
         let today = self.clock().today().to_string();
-        let mut stmt = self.conn().prepare_cached(
+        let counted = status_sql::counted("q.status");
+        let open = status_sql::open("q.status");
+        let awaiting = status_sql::awaiting_agency("q.status");
+        let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT d.id, d.title, d.level, d.locality, d.audience, d.venue, d.starts_at, d.hosts,
                     d.coordinating_bodies, d.plan_issued_on, d.attendee_count, d.status,
                     coalesce(l.name, ''),
-                    (SELECT count(*) FROM questions q WHERE q.dialogue = d.id AND q.status <> 'merged'),
+                    (SELECT count(*) FROM questions q WHERE q.dialogue = d.id AND {counted}),
+                    (SELECT count(*) FROM questions q WHERE q.dialogue = d.id AND {open}),
                     (SELECT count(*) FROM questions q WHERE q.dialogue = d.id
-                        AND q.status NOT IN ('answered_on_site', 'resolved', 'merged')),
-                    (SELECT count(*) FROM questions q WHERE q.dialogue = d.id
-                        AND q.status = 'assigned' AND q.due_on < ?1)
+                        AND {awaiting} AND q.due_on < ?1)
              FROM dialogues d LEFT JOIN localities l ON l.id = d.locality
-             ORDER BY d.starts_at DESC, d.id",
-        )?;
+             ORDER BY d.starts_at DESC, d.id"
+        ))?;
         let rows = stmt.query_map(params![today], |r| {
             let starts_at: DateTime<FixedOffset> = get(r, 6)?;
             Ok(DialogueSummary {
@@ -617,16 +620,17 @@ pub(crate) fn filter_sql(
     if let Some(a) = filter.agency {
         arg("q.agency = ?", Box::new(a.to_string()), &mut clauses);
     }
+    let awaiting = status_sql::awaiting_agency("q.status");
     if filter.overdue {
         arg(
-            "q.status = 'assigned' AND q.due_on < ?",
+            &format!("{awaiting} AND q.due_on < ?"),
             Box::new(today.to_string()),
             &mut clauses,
         );
     }
     if filter.escalated {
         arg(
-            "q.status = 'assigned' AND q.due_on <= ?",
+            &format!("{awaiting} AND q.due_on <= ?"),
             Box::new(dates.escalation_cutoff.to_string()),
             &mut clauses,
         );
@@ -634,16 +638,10 @@ pub(crate) fn filter_sql(
     // Duplicates are hidden unless asked for, by the flag or by filtering on `merged` itself.
     let asked_for_merged = with_status && filter.statuses.contains(&QuestionStatus::Merged);
     if !filter.include_merged && !asked_for_merged {
-        clauses.push("q.status <> 'merged'".to_owned());
+        clauses.push(status_sql::counted("q.status"));
     }
     if with_status && !filter.statuses.is_empty() {
-        // Statuses are enum spellings, never user text, so they are inlined.
-        let list: Vec<_> = filter
-            .statuses
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect();
-        clauses.push(format!("q.status IN ({})", list.join(", ")));
+        clauses.push(status_sql::any_of("q.status", &filter.statuses));
     }
     (clauses.join(" AND "), args)
 }
@@ -756,7 +754,7 @@ pub(crate) fn question_row(r: &Row<'_>, ctx: &mut RowContext<'_>) -> rusqlite::R
         };
         permissions::authorize(i.role, Action::SeeCitizenDetails, scope).is_ok()
     });
-    let settled = status != QuestionStatus::Assigned;
+    let settled = !status::awaits_agency(status);
     let standing = due_on.and_then(|due| {
         ctx.policy
             .standing_with(&mut ctx.days, due, today, settled)
@@ -781,7 +779,7 @@ pub(crate) fn question_row(r: &Row<'_>, ctx: &mut RowContext<'_>) -> rusqlite::R
         agency,
         agency_name: r.get(17)?,
         due_on,
-        overdue: status == QuestionStatus::Assigned && due_on.is_some_and(|d| d < today),
+        overdue: status::awaits_agency(status) && due_on.is_some_and(|d| d < today),
         standing,
         age_working_days,
         repeat_of: get_opt(r, 20)?,

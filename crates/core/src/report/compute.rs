@@ -10,7 +10,9 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 use serde::Deserialize;
 use townhall_domain::calendar::HolidayCalendar;
-use townhall_domain::{AgencyId, AnswerMode, Citizen, DialogueId, QuestionKind, QuestionStatus};
+use townhall_domain::{
+    AgencyId, AnswerMode, Citizen, DialogueId, QuestionKind, QuestionStatus, status,
+};
 
 use super::{
     AgencyScorecard, KindCount, NamedCount, ReportAnswer, ReportAssignment, ReportDialogue,
@@ -21,6 +23,7 @@ use crate::error::{ReplicaError, Result};
 use crate::query::{Page, StatusCount};
 use crate::replica::Replica;
 use crate::stamp::{get, get_opt};
+use crate::status_sql;
 
 /// The name of the topic row for questions not sorted into one.
 const NO_TOPIC: &str = "Chưa phân loại";
@@ -122,7 +125,7 @@ pub(crate) fn report(
     let mut rows = stmt.query(params![bounds.dialogue, bounds.from, bounds.to])?;
     while let Some(r) = rows.next()? {
         let status: QuestionStatus = get(r, 2)?;
-        if status == QuestionStatus::Merged {
+        if !status::is_counted(status) {
             totals.merged += 1;
             continue;
         }
@@ -176,7 +179,7 @@ pub(crate) fn report(
                 tally.days.push(days);
             }
             if i == last {
-                if status == QuestionStatus::Assigned && assignment.due_on < today {
+                if status::awaits_agency(status) && assignment.due_on < today {
                     tally.overdue += 1;
                     totals.overdue += 1;
                 }
@@ -278,7 +281,10 @@ pub(crate) fn report(
 /// How many questions (duplicates left out) a scope holds.
 pub(crate) fn count_questions(conn: &Connection, bounds: &ScopeBounds) -> Result<u64> {
     Ok(conn.query_row(
-        &format!("SELECT count(*) FROM questions q WHERE {SCOPE_WHERE} AND q.status <> 'merged'"),
+        &format!(
+            "SELECT count(*) FROM questions q WHERE {SCOPE_WHERE} AND {}",
+            status_sql::counted("q.status")
+        ),
         params![bounds.dialogue, bounds.from, bounds.to],
         |r| r.get(0),
     )?)
@@ -301,6 +307,7 @@ where
         Some(p) => (i64::from(p.limit.min(Page::MAX_LIMIT)), i64::from(p.offset)),
         None => (-1, 0),
     };
+    let counted = status_sql::counted("q.status");
     let sql = format!(
         "SELECT q.id, q.number_letter, q.number_counter, q.dialogue, d.title, coalesce(l.name, ''),
                 q.captured_at, q.kind, q.source, q.status, t.name, q.content,
@@ -313,7 +320,7 @@ where
          FROM questions q JOIN dialogues d ON d.id = q.dialogue
               LEFT JOIN localities l ON l.id = d.locality
               LEFT JOIN topics t ON t.id = q.topic
-         WHERE {SCOPE_WHERE} AND q.status <> 'merged'
+         WHERE {SCOPE_WHERE} AND {counted}
          ORDER BY q.dialogue, q.captured_at, q.local_seq
          LIMIT ?4 OFFSET ?5"
     );
@@ -412,7 +419,7 @@ fn question_row(
     let (assigned, names): (Vec<Assigned>, Vec<String>) = assigned.into_iter().unzip();
     let settled = answer_of_each(&assigned, &written);
     let overdue =
-        status == QuestionStatus::Assigned && assigned.last().is_some_and(|s| s.due_on < today);
+        status::awaits_agency(status) && assigned.last().is_some_and(|s| s.due_on < today);
     let assignments = assigned
         .iter()
         .zip(names)

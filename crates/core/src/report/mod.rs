@@ -741,7 +741,7 @@ impl Replica {
         let bytes = temp.as_file().metadata()?.len();
         let now = self.clock().now();
         let millis = u64::try_from(now.timestamp_millis()).unwrap_or(0);
-        let id = townhall_domain::ids::uuid_v7(millis, rand::random()).to_string();
+        let id = townhall_domain::ids::uuid_v7(millis, self.random().id_bits()).to_string();
         let scope_label = report.scope_label.clone();
         let tx = self.conn_mut().transaction()?;
         tx.execute(
