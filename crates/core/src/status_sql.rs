@@ -55,7 +55,9 @@ mod tests {
     #[test]
     fn each_sql_predicate_matches_the_domain_for_every_status() {
         let conn = Connection::open_in_memory().unwrap();
-        let predicates: [(&str, fn(&str) -> String, fn(QuestionStatus) -> bool); 3] = [
+        type Rendered = fn(&str) -> String;
+        type Predicate = fn(QuestionStatus) -> bool;
+        let predicates: [(&str, Rendered, Predicate); 3] = [
             ("open", open, status::is_open),
             ("counted", counted, status::is_counted),
             ("awaiting_agency", awaiting_agency, status::awaits_agency),

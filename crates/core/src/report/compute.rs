@@ -10,9 +10,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 use serde::Deserialize;
 use townhall_domain::calendar::HolidayCalendar;
-use townhall_domain::{
-    AgencyId, AnswerMode, Citizen, DialogueId, QuestionKind, QuestionStatus, status,
-};
+use townhall_domain::{AgencyId, AnswerMode, DialogueId, QuestionKind, QuestionStatus, status};
 
 use super::{
     AgencyScorecard, KindCount, NamedCount, ReportAnswer, ReportAssignment, ReportDialogue,
@@ -22,7 +20,8 @@ use crate::clock::vietnam_date;
 use crate::error::{ReplicaError, Result};
 use crate::query::{Page, StatusCount};
 use crate::replica::Replica;
-use crate::stamp::{get, get_opt};
+use crate::rows;
+use crate::stamp::get;
 use crate::status_sql;
 
 /// The name of the topic row for questions not sorted into one.
@@ -309,14 +308,15 @@ where
     };
     let counted = status_sql::counted("q.status");
     let sql = format!(
-        "SELECT q.id, q.number_letter, q.number_counter, q.dialogue, d.title, coalesce(l.name, ''),
-                q.captured_at, q.kind, q.source, q.status, t.name, q.content,
-                q.citizen_name, q.citizen_locality, q.citizen_phone,
+        "SELECT q.id, q.number_letter, q.number_counter, q.dialogue, d.title AS dialogue_title,
+                coalesce(l.name, '') AS locality_name, q.captured_at, q.kind, q.source, q.status,
+                t.name AS topic_name, q.content, q.citizen_name, q.citizen_locality, q.citizen_phone,
                 (SELECT json_group_array(json_array(a.mode, a.answered_by, a.content,
                             a.document_number, a.document_date, a.recorded_at, a.id))
-                 FROM answers a WHERE a.question = q.id),
+                 FROM answers a WHERE a.question = q.id) AS answers,
                 (SELECT json_group_array(json_array(s.id, coalesce(g.name, ''), s.due_on, s.assigned_at))
                  FROM assignments s LEFT JOIN agencies g ON g.id = s.agency WHERE s.question = q.id)
+                    AS assignments
          FROM questions q JOIN dialogues d ON d.id = q.dialogue
               LEFT JOIN localities l ON l.id = d.locality
               LEFT JOIN topics t ON t.id = q.topic
@@ -349,20 +349,12 @@ fn question_row(
     today: NaiveDate,
     personal_data: bool,
 ) -> Result<ReportQuestion> {
-    let letter: String = r.get(1)?;
-    let counter: u32 = r.get(2)?;
-    let captured_at: DateTime<FixedOffset> = get(r, 6)?;
-    let status: QuestionStatus = get(r, 9)?;
+    let letter: String = r.get("number_letter")?;
+    let counter: u32 = r.get("number_counter")?;
+    let captured_at: DateTime<FixedOffset> = get(r, "captured_at")?;
+    let status: QuestionStatus = get(r, "status")?;
     let citizen = if personal_data {
-        let name: Option<String> = r.get(12)?;
-        Some(match name {
-            None => Citizen::Anonymous,
-            Some(name) => Citizen::Named {
-                name,
-                locality: r.get(13)?,
-                phone: get_opt(r, 14)?,
-            },
-        })
+        Some(rows::citizen(r)?)
     } else {
         None
     };
@@ -376,7 +368,7 @@ fn question_row(
         String,
     );
     let mut answers: Vec<(DateTime<Utc>, String, ReportAnswer)> =
-        json::<Vec<AnswerFields>>(&r.get::<_, String>(15)?)?
+        json::<Vec<AnswerFields>>(&r.get::<_, String>("answers")?)?
             .into_iter()
             .map(|(mode, by, content, number, date, recorded_at, id)| {
                 let recorded_at = instant(&recorded_at)?;
@@ -401,7 +393,7 @@ fn question_row(
         .map(|(at, _, _)| *at)
         .collect();
     let mut assigned: Vec<(Assigned, String)> =
-        json::<Vec<(String, String, String, String)>>(&r.get::<_, String>(16)?)?
+        json::<Vec<(String, String, String, String)>>(&r.get::<_, String>("assignments")?)?
             .into_iter()
             .map(|(id, agency_name, due_on, assigned_at)| {
                 Ok((
@@ -432,16 +424,16 @@ fn question_row(
         })
         .collect();
     Ok(ReportQuestion {
-        id: get(r, 0)?,
+        id: get(r, "id")?,
         number: format!("{letter}-{counter:03}"),
-        dialogue: get(r, 3)?,
-        dialogue_title: r.get(4)?,
-        locality_name: r.get(5)?,
+        dialogue: get(r, "dialogue")?,
+        dialogue_title: r.get("dialogue_title")?,
+        locality_name: r.get("locality_name")?,
         captured_on: vietnam_date(captured_at.to_utc()),
-        kind: get(r, 7)?,
-        source: get(r, 8)?,
-        topic_name: r.get(10)?,
-        content: r.get(11)?,
+        kind: get(r, "kind")?,
+        source: get(r, "source")?,
+        topic_name: r.get("topic_name")?,
+        content: r.get("content")?,
         citizen,
         status,
         overdue,

@@ -629,6 +629,16 @@ impl Period {
     }
 }
 
+/// What a report export wrote, and where.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ExportDone {
+    /// The export.
+    pub summary: ExportSummary,
+    /// The file's full path, to show the user.
+    pub path: String,
+}
+
 impl Replica {
     /// The figures of a report: counts by kind, topic, locality and status, how questions were
     /// answered, the resolution rate, what is overdue by agency, and each agency's scorecard.
