@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::Notify;
-use townhall_core::Replica;
+use townhall_core::{Randomness, Replica, SystemRandom};
 use townhall_core::app::{DataChanged, SyncBadge};
 use townhall_core::sync::{self, Backoff, Progress, SyncError, SyncStatus};
 
@@ -138,7 +138,7 @@ async fn run<R: Runtime>(app: AppHandle<R>, handle: SyncHandle, replica: Arc<Mut
                 PERIOD
             }
             Err(error) if error.is_transient() => {
-                backoff.next_delay(rand::random::<f64>()).min(MAX_RETRY)
+                backoff.next_delay(SystemRandom.unit()).min(MAX_RETRY)
             }
             Err(_) => PERIOD,
         };

@@ -108,7 +108,10 @@ impl PostgresServer {
 
     /// Creates an empty database with a fresh name and returns its URL.
     pub fn create_database(&self) -> Result<String> {
-        let name = format!("t_{:016x}", rand::random::<u64>());
+        let name = format!(
+            "t_{:016x}",
+            townhall_core::Randomness::next_u64(&townhall_core::SystemRandom)
+        );
         let mut client = Client::connect(&self.url("postgres"), NoTls).with_context(|| {
             format!(
                 "cannot connect to the test PostgreSQL on port {}",

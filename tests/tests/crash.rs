@@ -24,7 +24,7 @@ fn every_reported_capture_survives_sigkill() {
     let seed: u64 = std::env::var("TOWNHALL_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(rand::random);
+        .unwrap_or_else(|| townhall_core::Randomness::next_u64(&townhall_core::SystemRandom));
     println!("crash test seed {seed} (set TOWNHALL_CRASH_SEED to replay)");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut reported: Vec<(String, String)> = Vec::new();

@@ -15,7 +15,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use postgres::{Client, NoTls};
-use rand::Rng;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use townhall_domain::ids::uuid_v7;
 use townhall_domain::mutation::{Change, Mutation};
 use townhall_domain::wire::{Author, LogEntry, PushItem, PushResponse};
@@ -142,7 +143,7 @@ fn a_puller_never_sees_a_later_position_before_an_earlier_one_commits() {
             .map(|writer| {
                 let store = store_of(writer);
                 s.spawn(move || {
-                    let mut rng = rand::rng();
+                    let mut rng = StdRng::seed_from_u64(u64::from(writer));
                     let mut taken = Vec::new();
                     for n in 0..WRITES {
                         // Pauses between taking a position and committing it widen the window

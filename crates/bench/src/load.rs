@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use townhall_core::sync::SyncClient;
-use townhall_core::{Clock, SystemClock};
+use townhall_core::{Clock, Randomness, SystemClock, SystemRandom};
 use townhall_domain::mutation::{Change, Mutation};
 use townhall_domain::wire::{EnrolResponse, PullResponse, PushItem, PushOutcome};
 use townhall_domain::{
@@ -266,9 +266,9 @@ struct Codes {
 /// Creates the users and their codes, as `townhall-server user create` and `code issue` do.
 fn issue_codes<S: Store>(store: &S, options: &LoadOptions, province: &Province) -> Result<Codes> {
     let now = SystemClock.now();
-    let mut rng = rand::rng();
+    let mut rng = townhall_server::clock::SystemRandom.rng();
     let mut issue = |name: String, role: Role, jurisdiction: Option<LocalityId>| {
-        let user = UserId::generate(unix_millis(now), rand::random());
+        let user = UserId::generate(unix_millis(now), SystemRandom.id_bits());
         store.create_user(&User {
             id: user,
             name,
@@ -621,7 +621,7 @@ impl Sender {
         PushItem {
             seq: self.seq,
             mutation: Mutation {
-                id: MutationId::generate(self.hlc, rand::random()),
+                id: MutationId::generate(self.hlc, SystemRandom.id_bits()),
                 device: self.enrolled.device,
                 hlc: Hlc::new(self.hlc, 0),
                 change,
@@ -744,7 +744,7 @@ struct RecorderPlan {
 
 /// A random point within the first `pace`, so paced devices do not start together.
 fn random_phase(pace: Duration) -> Duration {
-    pace.mul_f64(rand::random::<f64>())
+    pace.mul_f64(SystemRandom.unit())
 }
 
 /// One recorder: enrol, capture and push `questions` in batches of `batch`, pull its commune.
@@ -826,7 +826,7 @@ fn capture(
     let millis = device.hlc;
     let kinds = QuestionKind::ALL;
     Change::CaptureQuestion {
-        id: QuestionId::generate(millis, rand::random()),
+        id: QuestionId::generate(millis, SystemRandom.id_bits()),
         dialogue,
         number: DisplayNumber {
             letter: letter.clone(),

@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use townhall_domain::{AgencyId, LocalityId, Role, UserId};
 use townhall_server::auth::EnrolmentCode;
-use townhall_server::clock::{Clock, SystemClock};
+use townhall_server::clock::{Clock, SystemClock, SystemRandom};
 use townhall_server::config::{DatabaseUrl, Settings};
 use townhall_server::http::{AppState, router, serve};
 use townhall_server::store::sqlite::SqliteStore;
@@ -97,7 +97,7 @@ impl TestServer {
         jurisdiction: Option<LocalityId>,
         agency: Option<AgencyId>,
     ) -> Result<UserId> {
-        let id = UserId::generate(unix_millis(SystemClock.now()), rand::random());
+        let id = UserId::generate(unix_millis(SystemClock.now()), SystemRandom.id_bits());
         self.store.create_user(&User {
             id,
             name: name.to_owned(),
@@ -110,7 +110,7 @@ impl TestServer {
 
     /// Issues an enrolment code for `user`, valid for a day.
     pub fn code(&self, user: UserId) -> Result<String> {
-        let code = EnrolmentCode::generate(&mut rand::rng());
+        let code = EnrolmentCode::generate(&mut SystemRandom.rng());
         let expires_at: DateTime<Utc> = SystemClock.now() + chrono::Duration::hours(24);
         self.store.add_enrolment_code(&StoredCode {
             code_hash: code.hash(),

@@ -15,7 +15,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 
 use crate::error::{ReplicaError, Result};
-use crate::search::fold;
+use crate::fold;
 
 /// The migrations, in order. Index + 1 is the schema version each one produces.
 pub(crate) const MIGRATIONS: &[&str] = &[

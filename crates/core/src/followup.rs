@@ -21,11 +21,12 @@ use townhall_domain::{
     TaskKind,
 };
 
-use crate::app::Language;
 use crate::clock::vietnam_date;
 use crate::error::{ReplicaError, Result};
-use crate::query::{AssignmentView, QUESTION_COLUMNS, QUESTION_JOINS, QuestionRow, question_row};
 use crate::replica::{Replica, load_identity};
+pub use crate::rows::Round;
+use crate::rows::{QUESTION_COLUMNS, QUESTION_JOINS, QuestionRow, question_row, row_context};
+use crate::settings::Language;
 use crate::stamp::{get, get_opt};
 
 /// A preparation task and where it stands today.
@@ -58,22 +59,6 @@ pub struct DialoguePlan {
     pub milestones: Vec<Milestone>,
     /// The checklist, by due date.
     pub tasks: Vec<TaskView>,
-}
-
-/// One round of a question's follow-up: an assignment, and how it ended.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct Round {
-    /// 1 for the first assignment, 2 after the first reopening, …
-    pub number: u32,
-    /// The assignment.
-    pub assignment: AssignmentView,
-    /// Why the question was reopened before this round (none for the first).
-    pub reopened_because: Option<String>,
-    /// The day the agency answered in writing in this round.
-    pub answered_on: Option<NaiveDate>,
-    /// Whether that answer came by the due date.
-    pub on_time: Option<bool>,
 }
 
 /// What waits on this device's user: questions overdue or due soon, and preparation tasks.
@@ -158,7 +143,7 @@ impl Replica {
     /// Adds a task to a dialogue's checklist (secretariat).
     pub fn add_task(&mut self, dialogue: DialogueId, input: &TaskInput) -> Result<DialogueTaskId> {
         self.write(|w| {
-            let id = DialogueTaskId::generate(w.now_millis(), rand::random());
+            let id = DialogueTaskId::generate(w.now_millis(), w.id_bits());
             let task = followup::task(id, dialogue, input, w.today())?;
             let scope = w.scope_of_dialogue(dialogue)?;
             w.authorize(Action::EditDialogue, scope)?;
@@ -204,7 +189,7 @@ impl Replica {
             drop(stmt);
             let millis = w.now_millis();
             let tasks = standard_checklist(dialogue, vietnam_date(starts_at.to_utc()), || {
-                DialogueTaskId::generate(millis, rand::random())
+                DialogueTaskId::generate(millis, w.id_bits())
             });
             let mut added = Vec::new();
             for task in tasks.into_iter().filter(|t| !present.contains(&t.kind)) {
@@ -338,7 +323,7 @@ impl Replica {
     /// questions it repeats and those that repeat it, as people linked them.
     pub fn repeats(&self, question: QuestionId) -> Result<Vec<QuestionRow>> {
         let policy = self.policy()?;
-        let mut ctx = self.row_context(&policy)?;
+        let mut ctx = row_context(self.conn(), self.clock().today(), &policy)?;
         let conn = self.conn();
         // The earliest raising: follow `repeat_of` up.
         let mut root = question;
@@ -400,7 +385,7 @@ impl Replica {
             return Err(ReplicaError::NotEnrolled);
         };
         let policy = self.policy()?;
-        let mut ctx = self.row_context(&policy)?;
+        let mut ctx = row_context(self.conn(), self.clock().today(), &policy)?;
         let today = ctx.dates.today;
         let mut follow_up = FollowUp {
             overdue: 0,
@@ -422,9 +407,10 @@ impl Replica {
         } else {
             "AND ?2 IS NULL"
         };
+        let awaiting = crate::status_sql::awaiting_agency("q.status");
         let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT {QUESTION_COLUMNS} FROM questions q {QUESTION_JOINS}
-             WHERE q.status = 'assigned' AND q.due_on <= ?1 {agency_clause}
+             WHERE {awaiting} AND q.due_on <= ?1 {agency_clause}
              ORDER BY q.due_on, q.number_letter, q.number_counter"
         ))?;
         let agency = identity.agency.map(|a| a.to_string());
@@ -605,43 +591,3 @@ impl Replica {
 
 /// The longest chain of repeats followed.
 const MAX_CHAIN: usize = 64;
-
-/// A question's rounds: one per assignment, each with why it was reopened and when it was
-/// answered.
-pub(crate) fn rounds(
-    assignments: &[AssignmentView],
-    reopen_notes: &[(DateTime<chrono::Utc>, String)],
-    written_answers: &[DateTime<chrono::Utc>],
-) -> Vec<Round> {
-    let mut rounds = Vec::with_capacity(assignments.len());
-    for (index, assignment) in assignments.iter().enumerate() {
-        let start = assignment.assigned_at.to_utc();
-        let end = assignments
-            .get(index + 1)
-            .map(|next| next.assigned_at.to_utc());
-        let in_round = |at: &DateTime<chrono::Utc>| *at >= start && end.is_none_or(|e| *at < e);
-        let answered_on = written_answers
-            .iter()
-            .filter(|at| in_round(at))
-            .min()
-            .map(|at| vietnam_date(*at));
-        let reopened_because = (index > 0)
-            .then(|| {
-                let previous = assignments[index - 1].assigned_at.to_utc();
-                reopen_notes
-                    .iter()
-                    .filter(|(at, _)| *at >= previous && *at <= start)
-                    .map(|(_, note)| note.clone())
-                    .next_back()
-            })
-            .flatten();
-        rounds.push(Round {
-            number: u32::try_from(index + 1).unwrap_or(u32::MAX),
-            assignment: assignment.clone(),
-            reopened_because,
-            answered_on,
-            on_time: answered_on.map(|day| day <= assignment.due_on),
-        });
-    }
-    rounds
-}

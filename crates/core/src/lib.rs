@@ -13,25 +13,50 @@
 //! - [`followup`]: deadlines in working days, reminders, reopened and repeated petitions,
 //!   dialogue checklists.
 //! - [`sync`]: push the outbox and pull the server's change log.
-//! - [`clock`]: where time comes from ([`SystemClock`] or, in tests, [`ManualClock`]).
+//! - [`clock`]: where time and random bits come from ([`SystemClock`] and [`SystemRandom`], or
+//!   in tests [`ManualClock`] and [`SeededRandom`]).
+//!
+//! # Module order
+//!
+//! Modules depend only on modules above them in this list; none imports one below it, so the
+//! crate has no module cycles. A thing two features share moves up into a lower module rather
+//! than one feature importing the other.
+//!
+//! 1. `error`, `clock`, `stamp`, `status_sql`, `fold`: no dependency inside the crate.
+//! 2. `db` (schema and migrations; registers `fold` as an SQL function), `reference`.
+//! 3. `search` (the index; over `db` and `fold`).
+//! 4. `apply` (a mutation onto the tables; over `search`).
+//! 5. `replica` (the [`Replica`] itself, its writes and its transaction; over `apply`, `db`).
+//! 6. `rows` (the question row and its one mapper), `settings`, `device`.
+//! 7. Features: `query`, `followup`, `sync` (over `rows`, `replica`); then `similar`, `report`
+//!    (over `query`).
+//! 8. The app shell's shapes: `badge`, `command_error` (over `report`, `sync`), and `app`, which
+//!    only re-exports them for the shell.
 
 pub mod app;
 mod apply;
+mod badge;
 pub mod clock;
+mod command_error;
 mod db;
+mod device;
 mod error;
+pub mod fold;
 pub mod followup;
 pub mod query;
 mod reference;
 mod replica;
 pub mod report;
+mod rows;
 pub mod search;
+mod settings;
 mod similar;
 pub use townhall_domain::seed;
 mod stamp;
+mod status_sql;
 pub mod sync;
 
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, Randomness, SeededRandom, SystemClock, SystemRandom};
 pub use db::SCHEMA_VERSION;
 pub use error::{ReplicaError, Result};
 pub use query::{

@@ -2,25 +2,23 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use rusqlite::types::ToSql;
-use rusqlite::{OptionalExtension, Row, params};
+use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
-use townhall_domain::permissions::{self, Action, Scope};
 use townhall_domain::{
-    Agency, AgencyId, Answer, AnswerBody, Citizen, DeviceId, Dialogue, DialogueDetails, DialogueId,
-    DocumentRef, Level, Locality, LocalityId, QuestionId, QuestionKind, QuestionSource,
-    QuestionStatus, StatusEvent, Topic, TopicId, status,
+    Agency, AgencyId, Answer, AnswerBody, DeviceId, Dialogue, DialogueDetails, DialogueId,
+    DocumentRef, Level, Locality, LocalityId, QuestionId, QuestionKind, QuestionStatus,
+    StatusEvent, Topic, TopicId, status,
 };
 
-use chrono::Datelike;
-use townhall_domain::calendar::{FIRST_YEAR, WorkingDays};
-use townhall_domain::followup::{FollowUpPolicy, Standing};
-
-use crate::clock::vietnam_date;
 use crate::error::{ReplicaError, Result};
-use crate::followup::{Round, rounds};
-use crate::replica::{DeviceIdentity, Replica, load_identity};
+use crate::replica::Replica;
+pub use crate::rows::{AssignmentView, QuestionRow, Round};
+use crate::rows::{
+    FilterDates, QUESTION_COLUMNS, QUESTION_JOINS, question_row, rounds, row_context,
+};
 use crate::search::{Snippet, fold};
 use crate::stamp::{get, get_opt, parse_stamp_key};
+use crate::status_sql;
 
 /// Which questions to list. Empty fields do not filter.
 #[derive(Clone, PartialEq, Eq, Debug, Default, Serialize, Deserialize)]
@@ -82,54 +80,6 @@ impl Page {
     }
 }
 
-/// A question as a list shows it.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct QuestionRow {
-    /// Its id.
-    pub id: QuestionId,
-    /// Its dialogue.
-    pub dialogue: DialogueId,
-    /// Its display number, e.g. `B-017`.
-    pub number: String,
-    /// Its kind.
-    pub kind: QuestionKind,
-    /// How it reached the dialogue.
-    pub source: QuestionSource,
-    /// Its topic.
-    pub topic: Option<TopicId>,
-    /// Its topic's name.
-    pub topic_name: Option<String>,
-    /// What the citizen raised.
-    pub content: String,
-    /// Who raised it; `None` when this device's role may not see citizens' details.
-    pub citizen: Option<Citizen>,
-    /// The device that captured it.
-    pub captured_by: DeviceId,
-    /// When it was captured.
-    pub captured_at: DateTime<FixedOffset>,
-    /// Its status.
-    pub status: QuestionStatus,
-    /// The question it was merged into, for a duplicate.
-    pub merged_into: Option<QuestionId>,
-    /// The agency it is assigned to.
-    pub agency: Option<AgencyId>,
-    /// That agency's short name.
-    pub agency_name: Option<String>,
-    /// When the written answer is due.
-    pub due_on: Option<NaiveDate>,
-    /// Assigned, past its due date and not answered.
-    pub overdue: bool,
-    /// Where it stands against its due date in working days, when it has one.
-    pub standing: Option<Standing>,
-    /// Working days since it was captured.
-    pub age_working_days: u32,
-    /// The same matter raised at an earlier dialogue.
-    pub repeat_of: Option<QuestionId>,
-    /// Edits made without seeing each other wait for review.
-    pub conflict: bool,
-}
-
 /// How many questions are in one status.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -164,26 +114,6 @@ pub struct SearchHit {
     pub row: QuestionRow,
     /// The best matching passage, with matched words marked.
     pub snippet: Snippet,
-}
-
-/// An assignment as the detail view shows it.
-#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct AssignmentView {
-    /// Its id.
-    pub id: townhall_domain::AssignmentId,
-    /// The agency.
-    pub agency: AgencyId,
-    /// The agency's name.
-    pub agency_name: String,
-    /// When the answer is due.
-    pub due_on: NaiveDate,
-    /// Instructions.
-    pub instructions: String,
-    /// Who assigned it.
-    pub assigned_by: townhall_domain::UserId,
-    /// When.
-    pub assigned_at: DateTime<FixedOffset>,
 }
 
 /// A value a field group held before, or one that lost a merge.
@@ -256,31 +186,24 @@ pub struct DialogueSummary {
 /// How many of a query's newest matches search ranks by relevance.
 pub const RANK_WINDOW: u32 = 1_000;
 
-pub(crate) const QUESTION_COLUMNS: &str =
-    "q.id, q.dialogue, q.number_letter, q.number_counter, q.kind, q.source,
-    q.topic, t.name, q.content, q.citizen_name, q.citizen_locality, q.citizen_phone, q.captured_by,
-    q.captured_at, q.status, q.merged_into, q.agency, a.short_name, q.due_on, q.conflict,
-    q.repeat_of";
-
-pub(crate) const QUESTION_JOINS: &str =
-    "LEFT JOIN topics t ON t.id = q.topic LEFT JOIN agencies a ON a.id = q.agency";
-
 impl Replica {
     /// Every dialogue, latest first, with its question counts.
     pub fn dialogues(&self) -> Result<Vec<DialogueSummary>> {
         let today = self.clock().today().to_string();
-        let mut stmt = self.conn().prepare_cached(
+        let counted = status_sql::counted("q.status");
+        let open = status_sql::open("q.status");
+        let awaiting = status_sql::awaiting_agency("q.status");
+        let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT d.id, d.title, d.level, d.locality, d.audience, d.venue, d.starts_at, d.hosts,
                     d.coordinating_bodies, d.plan_issued_on, d.attendee_count, d.status,
                     coalesce(l.name, ''),
-                    (SELECT count(*) FROM questions q WHERE q.dialogue = d.id AND q.status <> 'merged'),
+                    (SELECT count(*) FROM questions q WHERE q.dialogue = d.id AND {counted}),
+                    (SELECT count(*) FROM questions q WHERE q.dialogue = d.id AND {open}),
                     (SELECT count(*) FROM questions q WHERE q.dialogue = d.id
-                        AND q.status NOT IN ('answered_on_site', 'resolved', 'merged')),
-                    (SELECT count(*) FROM questions q WHERE q.dialogue = d.id
-                        AND q.status = 'assigned' AND q.due_on < ?1)
+                        AND {awaiting} AND q.due_on < ?1)
              FROM dialogues d LEFT JOIN localities l ON l.id = d.locality
-             ORDER BY d.starts_at DESC, d.id",
-        )?;
+             ORDER BY d.starts_at DESC, d.id"
+        ))?;
         let rows = stmt.query_map(params![today], |r| {
             let starts_at: DateTime<FixedOffset> = get(r, 6)?;
             Ok(DialogueSummary {
@@ -317,7 +240,7 @@ impl Replica {
         page: Page,
     ) -> Result<QuestionList> {
         let policy = self.policy()?;
-        let mut ctx = self.row_context(&policy)?;
+        let mut ctx = row_context(self.conn(), self.clock().today(), &policy)?;
         let (where_sql, args) = filter_sql(filter, ctx.dates, true);
         let order = match sort {
             QuestionSort::Newest => "q.captured_at DESC, q.id DESC",
@@ -377,7 +300,7 @@ impl Replica {
         };
         let terms = fold::query_terms(query);
         let policy = self.policy()?;
-        let mut ctx = self.row_context(&policy)?;
+        let mut ctx = row_context(self.conn(), self.clock().today(), &policy)?;
         let (where_sql, mut args) = filter_sql(filter, ctx.dates, true);
         args.insert(0, Box::new(expression));
         // Placeholders in `where_sql` are numbered from 1; shift them past the MATCH argument.
@@ -416,7 +339,7 @@ impl Replica {
     /// Everything about one question: answers, assignments, status history and earlier values.
     pub fn question(&self, id: QuestionId) -> Result<QuestionDetail> {
         let policy = self.policy()?;
-        let mut ctx = self.row_context(&policy)?;
+        let mut ctx = row_context(self.conn(), self.clock().today(), &policy)?;
         let conn = self.conn();
         let question = conn
             .query_row(
@@ -617,16 +540,17 @@ pub(crate) fn filter_sql(
     if let Some(a) = filter.agency {
         arg("q.agency = ?", Box::new(a.to_string()), &mut clauses);
     }
+    let awaiting = status_sql::awaiting_agency("q.status");
     if filter.overdue {
         arg(
-            "q.status = 'assigned' AND q.due_on < ?",
+            &format!("{awaiting} AND q.due_on < ?"),
             Box::new(today.to_string()),
             &mut clauses,
         );
     }
     if filter.escalated {
         arg(
-            "q.status = 'assigned' AND q.due_on <= ?",
+            &format!("{awaiting} AND q.due_on <= ?"),
             Box::new(dates.escalation_cutoff.to_string()),
             &mut clauses,
         );
@@ -634,16 +558,10 @@ pub(crate) fn filter_sql(
     // Duplicates are hidden unless asked for, by the flag or by filtering on `merged` itself.
     let asked_for_merged = with_status && filter.statuses.contains(&QuestionStatus::Merged);
     if !filter.include_merged && !asked_for_merged {
-        clauses.push("q.status <> 'merged'".to_owned());
+        clauses.push(status_sql::counted("q.status"));
     }
     if with_status && !filter.statuses.is_empty() {
-        // Statuses are enum spellings, never user text, so they are inlined.
-        let list: Vec<_> = filter
-            .statuses
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect();
-        clauses.push(format!("q.status IN ({})", list.join(", ")));
+        clauses.push(status_sql::any_of("q.status", &filter.statuses));
     }
     (clauses.join(" AND "), args)
 }
@@ -666,125 +584,4 @@ pub(crate) fn shift_placeholders(sql: &str, by: usize) -> String {
         }
     }
     out
-}
-
-/// What a question row needs beside its columns: today, who is looking, and how deadlines
-/// count.
-pub(crate) struct RowContext<'a> {
-    pub(crate) dates: FilterDates,
-    pub(crate) identity: Option<DeviceIdentity>,
-    policy: &'a FollowUpPolicy,
-    days: WorkingDays<'a>,
-}
-
-/// The dates a filter compares with.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct FilterDates {
-    /// Today, in Vietnam.
-    pub(crate) today: NaiveDate,
-    /// The latest due date of a question escalated today.
-    pub(crate) escalation_cutoff: NaiveDate,
-}
-
-impl Replica {
-    pub(crate) fn row_context<'a>(&self, policy: &'a FollowUpPolicy) -> Result<RowContext<'a>> {
-        let identity = load_identity(self.conn())?;
-        let today = self.clock().today();
-        let mut days = policy.calendar.working_days();
-        let escalation_cutoff = escalation_cutoff(policy, &mut days, today);
-        Ok(RowContext {
-            dates: FilterDates {
-                today,
-                escalation_cutoff,
-            },
-            identity,
-            policy,
-            days,
-        })
-    }
-}
-
-/// The latest due date that is escalated on `today`: a question due that day or earlier is
-/// overdue by at least the policy's escalation delay in working days.
-pub(crate) fn escalation_cutoff(
-    policy: &FollowUpPolicy,
-    days: &mut WorkingDays<'_>,
-    today: NaiveDate,
-) -> NaiveDate {
-    // Overdue means due before today; `n` working days overdue means `n` working days in
-    // (due, today]. Walk back over today's last `n` working days; the day before the earliest
-    // of them is the latest due date that far behind.
-    let mut date = today;
-    let mut left = policy.escalate_after_working_days;
-    let mut earliest = today;
-    while left > 0 {
-        if days.is_working(date).unwrap_or(false) {
-            earliest = date;
-            left -= 1;
-        }
-        match date.pred_opt() {
-            Some(before) if before.year() >= FIRST_YEAR => date = before,
-            _ => return NaiveDate::MIN,
-        }
-    }
-    earliest.pred_opt().unwrap_or(NaiveDate::MIN)
-}
-
-pub(crate) fn question_row(r: &Row<'_>, ctx: &mut RowContext<'_>) -> rusqlite::Result<QuestionRow> {
-    let today = ctx.dates.today;
-    let letter: String = r.get(2)?;
-    let counter: u32 = r.get(3)?;
-    let name: Option<String> = r.get(9)?;
-    let captured_by: DeviceId = get(r, 12)?;
-    let captured_at: DateTime<FixedOffset> = get(r, 13)?;
-    let status: QuestionStatus = get(r, 14)?;
-    let agency: Option<AgencyId> = get_opt(r, 16)?;
-    let due_on: Option<NaiveDate> = get_opt(r, 18)?;
-    let citizen = match name {
-        None => Citizen::Anonymous,
-        Some(name) => Citizen::Named {
-            name,
-            locality: r.get(10)?,
-            phone: get_opt(r, 11)?,
-        },
-    };
-    let visible = ctx.identity.as_ref().is_none_or(|i| {
-        let scope = Scope {
-            in_jurisdiction: true,
-            assigned_to_own_agency: agency.is_some() && agency == i.agency,
-            captured_on_own_device: captured_by == i.device,
-        };
-        permissions::authorize(i.role, Action::SeeCitizenDetails, scope).is_ok()
-    });
-    let settled = status != QuestionStatus::Assigned;
-    let standing = due_on.and_then(|due| {
-        ctx.policy
-            .standing_with(&mut ctx.days, due, today, settled)
-            .ok()
-    });
-    let received = vietnam_date(captured_at.to_utc());
-    let age_working_days = FollowUpPolicy::age_with(&mut ctx.days, received, today).unwrap_or(0);
-    Ok(QuestionRow {
-        id: get(r, 0)?,
-        dialogue: get(r, 1)?,
-        number: format!("{letter}-{counter:03}"),
-        kind: get(r, 4)?,
-        source: get(r, 5)?,
-        topic: get_opt(r, 6)?,
-        topic_name: r.get(7)?,
-        content: r.get(8)?,
-        citizen: (visible || citizen == Citizen::Anonymous).then_some(citizen),
-        captured_by,
-        captured_at,
-        status,
-        merged_into: get_opt(r, 15)?,
-        agency,
-        agency_name: r.get(17)?,
-        due_on,
-        overdue: status == QuestionStatus::Assigned && due_on.is_some_and(|d| d < today),
-        standing,
-        age_working_days,
-        repeat_of: get_opt(r, 20)?,
-        conflict: r.get(19)?,
-    })
 }

@@ -24,7 +24,7 @@ use townhall_domain::{
 };
 
 use crate::apply::{self, Author};
-use crate::clock::Clock;
+use crate::clock::{Clock, Randomness, SystemRandom};
 use crate::db;
 use crate::error::{ReplicaError, Result};
 use crate::reference;
@@ -105,6 +105,7 @@ pub struct Replica {
     conn: Connection,
     index: SearchIndex,
     clock: Arc<dyn Clock>,
+    random: Arc<dyn Randomness>,
 }
 
 impl std::fmt::Debug for Replica {
@@ -119,6 +120,16 @@ impl Replica {
     /// Opens the replica at `path`, creating it if needed, migrating it to the newest schema and
     /// seeding the default reference data into a new file.
     pub fn open(path: &Path, clock: Arc<dyn Clock>) -> Result<Self> {
+        Self::open_with(path, clock, Arc::new(SystemRandom))
+    }
+
+    /// Opens the replica at `path` as [`Replica::open`] does, drawing the random part of every
+    /// id it makes from `random` (a seeded source in tests, so their ids repeat).
+    pub fn open_with(
+        path: &Path,
+        clock: Arc<dyn Clock>,
+        random: Arc<dyn Randomness>,
+    ) -> Result<Self> {
         // The index file first: the replica's connection attaches it read-only.
         let index = SearchIndex::open(path)?;
         let mut conn = db::open(path)?;
@@ -127,7 +138,12 @@ impl Replica {
         // replaced before this connection attaches it.
         index.recover(path);
         search::attach_read_only(&conn, path)?;
-        Ok(Self { conn, index, clock })
+        Ok(Self {
+            conn,
+            index,
+            clock,
+            random,
+        })
     }
 
     /// The SQLite connection, for queries in this crate.
@@ -155,6 +171,12 @@ impl Replica {
     /// The clock this replica reads.
     pub(crate) fn clock(&self) -> &dyn Clock {
         &*self.clock
+    }
+
+    /// Where this replica's random bits come from, for a transaction that holds the
+    /// connection.
+    pub(crate) fn random(&self) -> Arc<dyn Randomness> {
+        Arc::clone(&self.random)
     }
 
     /// Who this device is, once enrolled.
@@ -200,7 +222,7 @@ impl Replica {
             let details = validate::dialogue_details(input, w.today())?;
             let scope = w.scope_of_locality(details.locality)?;
             w.authorize(Action::CreateDialogue, scope)?;
-            let id = DialogueId::generate(w.now_millis(), rand::random());
+            let id = DialogueId::generate(w.now_millis(), w.id_bits());
             w.record(Change::CreateDialogue { id, details })?;
             Ok(id)
         })
@@ -285,7 +307,7 @@ impl Replica {
             };
             w.authorize(action, scope)?;
             let status = w.question_status(question)?;
-            let id = AnswerId::generate(w.now_millis(), rand::random());
+            let id = AnswerId::generate(w.now_millis(), w.id_bits());
             let next = match (body.mode, status) {
                 (AnswerMode::Written, QuestionStatus::Assigned) => Some(QuestionStatus::Answered),
                 (AnswerMode::OnSite, QuestionStatus::Received) => {
@@ -411,7 +433,7 @@ impl Replica {
         self.write(|w| {
             let name = validate::text("name", name, TextRule::LINE)?;
             w.authorize(Action::EditReferenceData, Scope::JURISDICTION)?;
-            let id = id.unwrap_or_else(|| TopicId::generate(w.now_millis(), rand::random()));
+            let id = id.unwrap_or_else(|| TopicId::generate(w.now_millis(), w.id_bits()));
             w.record(Change::UpsertTopic(Topic { id, name, archived }))?;
             Ok(id)
         })
@@ -429,7 +451,7 @@ impl Replica {
             let name = validate::text("name", name, TextRule::LINE)?;
             let short_name = validate::text("short_name", short_name, TextRule::OPTIONAL_LINE)?;
             w.authorize(Action::EditReferenceData, Scope::JURISDICTION)?;
-            let id = id.unwrap_or_else(|| AgencyId::generate(w.now_millis(), rand::random()));
+            let id = id.unwrap_or_else(|| AgencyId::generate(w.now_millis(), w.id_bits()));
             w.record(Change::UpsertAgency(Agency {
                 id,
                 name,
@@ -454,7 +476,7 @@ impl Replica {
             if let Some(parent) = parent {
                 w.scope_of_locality(parent)?;
             }
-            let id = id.unwrap_or_else(|| LocalityId::generate(w.now_millis(), rand::random()));
+            let id = id.unwrap_or_else(|| LocalityId::generate(w.now_millis(), w.id_bits()));
             if parent == Some(id) {
                 return Err(ReplicaError::Conflict(
                     "a locality cannot be its own parent".to_owned(),
@@ -523,6 +545,7 @@ impl Replica {
             tx: &tx,
             identity,
             clock: &*self.clock,
+            random: &*self.random,
             hlc,
             reindex: Reindex::default(),
         };
@@ -540,6 +563,7 @@ pub(crate) struct Writer<'a, 'c> {
     pub(crate) tx: &'a Transaction<'c>,
     pub(crate) identity: DeviceIdentity,
     clock: &'a dyn Clock,
+    random: &'a dyn Randomness,
     hlc: HlcClock,
     reindex: Reindex,
 }
@@ -553,6 +577,11 @@ impl Writer<'_, '_> {
         self.clock.today()
     }
 
+    /// The random bits of a new id.
+    pub(crate) fn id_bits(&self) -> [u8; 10] {
+        self.random.id_bits()
+    }
+
     pub(crate) fn authorize(&self, action: Action, scope: Scope) -> Result<()> {
         permissions::authorize(self.identity.role, action, scope)?;
         Ok(())
@@ -564,7 +593,7 @@ impl Writer<'_, '_> {
         let millis = u64::try_from(now.timestamp_millis()).unwrap_or(0);
         let hlc = self.hlc.tick(millis);
         let mutation = Mutation {
-            id: MutationId::generate(millis, rand::random()),
+            id: MutationId::generate(millis, self.random.id_bits()),
             device: self.identity.device,
             hlc,
             change,
@@ -587,7 +616,7 @@ impl Writer<'_, '_> {
     ) -> Result<()> {
         let scope = self.scope_of_question(question)?;
         self.authorize(Action::ChangeStatus { from, to }, scope)?;
-        let event = StatusEventId::generate(self.now_millis(), rand::random());
+        let event = StatusEventId::generate(self.now_millis(), self.id_bits());
         let at = self.clock.now();
         self.record(Change::ChangeStatus {
             event,
@@ -651,7 +680,7 @@ impl Writer<'_, '_> {
         let scope = self.scope_of_dialogue(input.dialogue)?;
         self.authorize(Action::CaptureQuestion, scope)?;
         let now = self.clock.now();
-        let id = QuestionId::generate(self.now_millis(), rand::random());
+        let id = QuestionId::generate(self.now_millis(), self.id_bits());
         let number = self.next_number()?;
         self.record(Change::CaptureQuestion {
             id,
@@ -663,7 +692,7 @@ impl Writer<'_, '_> {
         })?;
         if let Some(body) = answer {
             self.authorize(Action::AnswerOnSite, scope)?;
-            let answer = AnswerId::generate(self.now_millis(), rand::random());
+            let answer = AnswerId::generate(self.now_millis(), self.id_bits());
             self.record(Change::AddAnswer {
                 id: answer,
                 question: id,
@@ -700,7 +729,7 @@ impl Writer<'_, '_> {
                 scope,
             )?;
         }
-        let id = AssignmentId::generate(self.now_millis(), rand::random());
+        let id = AssignmentId::generate(self.now_millis(), self.id_bits());
         let assigned_at = self.clock.now();
         self.record(Change::Assign {
             id,

@@ -8,11 +8,9 @@
 use std::collections::HashSet;
 
 use crate::error::Result;
-use crate::query::{
-    QUESTION_COLUMNS, QUESTION_JOINS, QuestionFilter, SearchHit, filter_sql, question_row,
-    shift_placeholders,
-};
+use crate::query::{QuestionFilter, SearchHit, filter_sql, shift_placeholders};
 use crate::replica::Replica;
+use crate::rows::{QUESTION_COLUMNS, QUESTION_JOINS, question_row, row_context};
 use crate::search::fold;
 
 /// Words too common in petitions to say two of them are about the same thing.
@@ -95,7 +93,7 @@ impl Replica {
                 .join(" OR ")
         );
         let policy = self.policy()?;
-        let mut ctx = self.row_context(&policy)?;
+        let mut ctx = row_context(self.conn(), self.clock().today(), &policy)?;
         let (where_sql, mut args) = filter_sql(&QuestionFilter::default(), ctx.dates, true);
         args.insert(0, Box::new(expression));
         args.push(Box::new(id.to_string()));

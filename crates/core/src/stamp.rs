@@ -3,7 +3,7 @@
 use std::str::FromStr;
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ValueRef};
-use rusqlite::{Connection, Params, Row};
+use rusqlite::{Connection, Params, Row, RowIndex};
 use townhall_domain::{DeviceId, Hlc, Stamp};
 
 /// A stamp as one sortable text: 16 hex digits of milliseconds, 8 of counter, then the device
@@ -57,16 +57,16 @@ where
     }
 }
 
-/// Reads a parsed column.
-pub(crate) fn get<T: FromStr>(row: &Row<'_>, idx: usize) -> rusqlite::Result<T>
+/// Reads a parsed column, by name (`"status"`) or by position.
+pub(crate) fn get<T: FromStr>(row: &Row<'_>, idx: impl RowIndex) -> rusqlite::Result<T>
 where
     T::Err: std::error::Error + Send + Sync + 'static,
 {
     row.get::<_, Parsed<T>>(idx).map(|p| p.0)
 }
 
-/// Reads an optional parsed column.
-pub(crate) fn get_opt<T: FromStr>(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<T>>
+/// Reads an optional parsed column, by name or by position.
+pub(crate) fn get_opt<T: FromStr>(row: &Row<'_>, idx: impl RowIndex) -> rusqlite::Result<Option<T>>
 where
     T::Err: std::error::Error + Send + Sync + 'static,
 {

@@ -132,6 +132,18 @@ pub const fn is_open(status: QuestionStatus) -> bool {
     !matches!(status, AnsweredOnSite | Resolved | Merged)
 }
 
+/// Whether a question in this status counts in lists and totals: every question but a
+/// duplicate merged into another, which is kept only to show where it went.
+pub const fn is_counted(status: QuestionStatus) -> bool {
+    !matches!(status, Merged)
+}
+
+/// Whether a question in this status waits on the agency it is assigned to, so its due date
+/// runs and it can be overdue.
+pub const fn awaits_agency(status: QuestionStatus) -> bool {
+    matches!(status, Assigned)
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

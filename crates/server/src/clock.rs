@@ -40,3 +40,27 @@ where
 pub fn unix_millis(at: DateTime<Utc>) -> u64 {
     u64::try_from(at.timestamp_millis()).unwrap_or(0)
 }
+
+/// The operating system's randomness: the one source of random bits in the server.
+///
+/// Tokens and enrolment codes need a cryptographically secure generator, which `rand`'s
+/// thread-local generator is; handlers and admin commands take their bits from here rather than
+/// calling `rand` themselves.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemRandom;
+
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the one place in the server that supplies random bits"
+)]
+impl SystemRandom {
+    /// The ten random bytes of a UUIDv7 id.
+    pub fn id_bits(self) -> [u8; 10] {
+        rand::random()
+    }
+
+    /// A cryptographically secure generator, for tokens and enrolment codes.
+    pub fn rng(self) -> rand::rngs::ThreadRng {
+        rand::rng()
+    }
+}

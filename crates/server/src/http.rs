@@ -48,7 +48,7 @@ use townhall_domain::{DeviceId, ErrorCode};
 use tracing::Level;
 
 use crate::auth::{EnrolLimiter, EnrolmentCode, Token};
-use crate::clock::{Clock, unix_millis};
+use crate::clock::{Clock, SystemRandom, unix_millis};
 use crate::config::Settings;
 use crate::engine::{self, PushError};
 use crate::pages::{Answer, PageCache, PageKey};
@@ -547,8 +547,8 @@ async fn enrol<S: Store>(
     let device_name = validate::text("device_name", &request.device_name, TextRule::LINE)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let code = EnrolmentCode::parse(&request.code).ok_or(ApiError::BadCode)?;
-    let device_id = DeviceId::generate(unix_millis(now), rand::random());
-    let token = Token::generate(&mut rand::rng());
+    let device_id = DeviceId::generate(unix_millis(now), SystemRandom.id_bits());
+    let token = Token::generate(&mut SystemRandom.rng());
     let token_hash = token.hash();
     let (enrolled, epoch) = state
         .blocking(move |store| {

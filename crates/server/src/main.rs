@@ -17,7 +17,7 @@ use qrcode::render::unicode::Dense1x2;
 use townhall_domain::validate::{self, TextRule};
 use townhall_domain::{AgencyId, DeviceId, LocalityId, Role, UserId};
 use townhall_server::auth::EnrolmentCode;
-use townhall_server::clock::{Clock, SystemClock, unix_millis};
+use townhall_server::clock::{Clock, SystemClock, SystemRandom, unix_millis};
 use townhall_server::config::{DatabaseUrl, Overrides, Settings};
 use townhall_server::engine;
 use townhall_server::http::{self, AppState};
@@ -285,7 +285,7 @@ impl StoreCommand for UserCommand {
                     }
                     _ => {}
                 }
-                let id = UserId::generate(unix_millis(SystemClock.now()), rand::random());
+                let id = UserId::generate(unix_millis(SystemClock.now()), SystemRandom.id_bits());
                 store.create_user(&User {
                     id,
                     name,
@@ -323,7 +323,7 @@ impl StoreCommand for CodeCommand {
         let Some(user) = store.users()?.into_iter().find(|u| u.id == user) else {
             bail!("no user with id {user}; `townhall-server user list` shows them");
         };
-        let code = EnrolmentCode::generate(&mut rand::rng());
+        let code = EnrolmentCode::generate(&mut SystemRandom.rng());
         let expires_at = SystemClock.now() + CODE_VALIDITY;
         store.add_enrolment_code(&store::EnrolmentCode {
             code_hash: code.hash(),

@@ -20,7 +20,7 @@ use townhall_core::sync::SyncClient;
 use townhall_domain::wire::HealthResponse;
 use townhall_domain::{Role, UserId};
 use townhall_server::auth::EnrolmentCode;
-use townhall_server::clock::{Clock, SystemClock};
+use townhall_server::clock::{Clock, SystemClock, SystemRandom};
 use townhall_server::config::{ConfigError, DatabaseUrl, Overrides, Settings};
 use townhall_server::http::{self, AppState};
 use townhall_server::store::sqlite::SqliteStore;
@@ -125,7 +125,7 @@ impl Server {
 
     /// Creates a user and issues a code for them, as `townhall-server code issue` does.
     fn issue_code(&self) -> String {
-        let user = UserId::generate(1, rand::random());
+        let user = UserId::generate(1, SystemRandom.id_bits());
         self.store
             .create_user(&User {
                 id: user,
@@ -135,7 +135,7 @@ impl Server {
                 agency: None,
             })
             .unwrap();
-        let code = EnrolmentCode::generate(&mut rand::rng());
+        let code = EnrolmentCode::generate(&mut SystemRandom.rng());
         self.store
             .add_enrolment_code(&store::EnrolmentCode {
                 code_hash: code.hash(),

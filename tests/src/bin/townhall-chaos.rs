@@ -23,7 +23,7 @@ fn main() -> Result<ExitCode> {
     let mut minutes: Option<f64> = None;
     let mut options = ChaosOptions {
         duration: Duration::ZERO,
-        seed: rand::random(),
+        seed: townhall_core::Randomness::next_u64(&townhall_core::SystemRandom),
         server: beside("townhall-server")?,
         device: beside("townhall-chaos-device")?,
         fault_rate: 0.25,

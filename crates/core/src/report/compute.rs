@@ -10,7 +10,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use rusqlite::{Connection, params};
 use serde::Deserialize;
 use townhall_domain::calendar::HolidayCalendar;
-use townhall_domain::{AgencyId, AnswerMode, Citizen, DialogueId, QuestionKind, QuestionStatus};
+use townhall_domain::{AgencyId, AnswerMode, DialogueId, QuestionKind, QuestionStatus, status};
 
 use super::{
     AgencyScorecard, KindCount, NamedCount, ReportAnswer, ReportAssignment, ReportDialogue,
@@ -20,7 +20,9 @@ use crate::clock::vietnam_date;
 use crate::error::{ReplicaError, Result};
 use crate::query::{Page, StatusCount};
 use crate::replica::Replica;
-use crate::stamp::{get, get_opt};
+use crate::rows;
+use crate::stamp::get;
+use crate::status_sql;
 
 /// The name of the topic row for questions not sorted into one.
 const NO_TOPIC: &str = "Chưa phân loại";
@@ -122,7 +124,7 @@ pub(crate) fn report(
     let mut rows = stmt.query(params![bounds.dialogue, bounds.from, bounds.to])?;
     while let Some(r) = rows.next()? {
         let status: QuestionStatus = get(r, 2)?;
-        if status == QuestionStatus::Merged {
+        if !status::is_counted(status) {
             totals.merged += 1;
             continue;
         }
@@ -176,7 +178,7 @@ pub(crate) fn report(
                 tally.days.push(days);
             }
             if i == last {
-                if status == QuestionStatus::Assigned && assignment.due_on < today {
+                if status::awaits_agency(status) && assignment.due_on < today {
                     tally.overdue += 1;
                     totals.overdue += 1;
                 }
@@ -278,7 +280,10 @@ pub(crate) fn report(
 /// How many questions (duplicates left out) a scope holds.
 pub(crate) fn count_questions(conn: &Connection, bounds: &ScopeBounds) -> Result<u64> {
     Ok(conn.query_row(
-        &format!("SELECT count(*) FROM questions q WHERE {SCOPE_WHERE} AND q.status <> 'merged'"),
+        &format!(
+            "SELECT count(*) FROM questions q WHERE {SCOPE_WHERE} AND {}",
+            status_sql::counted("q.status")
+        ),
         params![bounds.dialogue, bounds.from, bounds.to],
         |r| r.get(0),
     )?)
@@ -301,19 +306,21 @@ where
         Some(p) => (i64::from(p.limit.min(Page::MAX_LIMIT)), i64::from(p.offset)),
         None => (-1, 0),
     };
+    let counted = status_sql::counted("q.status");
     let sql = format!(
-        "SELECT q.id, q.number_letter, q.number_counter, q.dialogue, d.title, coalesce(l.name, ''),
-                q.captured_at, q.kind, q.source, q.status, t.name, q.content,
-                q.citizen_name, q.citizen_locality, q.citizen_phone,
+        "SELECT q.id, q.number_letter, q.number_counter, q.dialogue, d.title AS dialogue_title,
+                coalesce(l.name, '') AS locality_name, q.captured_at, q.kind, q.source, q.status,
+                t.name AS topic_name, q.content, q.citizen_name, q.citizen_locality, q.citizen_phone,
                 (SELECT json_group_array(json_array(a.mode, a.answered_by, a.content,
                             a.document_number, a.document_date, a.recorded_at, a.id))
-                 FROM answers a WHERE a.question = q.id),
+                 FROM answers a WHERE a.question = q.id) AS answers,
                 (SELECT json_group_array(json_array(s.id, coalesce(g.name, ''), s.due_on, s.assigned_at))
                  FROM assignments s LEFT JOIN agencies g ON g.id = s.agency WHERE s.question = q.id)
+                    AS assignments
          FROM questions q JOIN dialogues d ON d.id = q.dialogue
               LEFT JOIN localities l ON l.id = d.locality
               LEFT JOIN topics t ON t.id = q.topic
-         WHERE {SCOPE_WHERE} AND q.status <> 'merged'
+         WHERE {SCOPE_WHERE} AND {counted}
          ORDER BY q.dialogue, q.captured_at, q.local_seq
          LIMIT ?4 OFFSET ?5"
     );
@@ -342,20 +349,12 @@ fn question_row(
     today: NaiveDate,
     personal_data: bool,
 ) -> Result<ReportQuestion> {
-    let letter: String = r.get(1)?;
-    let counter: u32 = r.get(2)?;
-    let captured_at: DateTime<FixedOffset> = get(r, 6)?;
-    let status: QuestionStatus = get(r, 9)?;
+    let letter: String = r.get("number_letter")?;
+    let counter: u32 = r.get("number_counter")?;
+    let captured_at: DateTime<FixedOffset> = get(r, "captured_at")?;
+    let status: QuestionStatus = get(r, "status")?;
     let citizen = if personal_data {
-        let name: Option<String> = r.get(12)?;
-        Some(match name {
-            None => Citizen::Anonymous,
-            Some(name) => Citizen::Named {
-                name,
-                locality: r.get(13)?,
-                phone: get_opt(r, 14)?,
-            },
-        })
+        Some(rows::citizen(r)?)
     } else {
         None
     };
@@ -369,7 +368,7 @@ fn question_row(
         String,
     );
     let mut answers: Vec<(DateTime<Utc>, String, ReportAnswer)> =
-        json::<Vec<AnswerFields>>(&r.get::<_, String>(15)?)?
+        json::<Vec<AnswerFields>>(&r.get::<_, String>("answers")?)?
             .into_iter()
             .map(|(mode, by, content, number, date, recorded_at, id)| {
                 let recorded_at = instant(&recorded_at)?;
@@ -394,7 +393,7 @@ fn question_row(
         .map(|(at, _, _)| *at)
         .collect();
     let mut assigned: Vec<(Assigned, String)> =
-        json::<Vec<(String, String, String, String)>>(&r.get::<_, String>(16)?)?
+        json::<Vec<(String, String, String, String)>>(&r.get::<_, String>("assignments")?)?
             .into_iter()
             .map(|(id, agency_name, due_on, assigned_at)| {
                 Ok((
@@ -412,7 +411,7 @@ fn question_row(
     let (assigned, names): (Vec<Assigned>, Vec<String>) = assigned.into_iter().unzip();
     let settled = answer_of_each(&assigned, &written);
     let overdue =
-        status == QuestionStatus::Assigned && assigned.last().is_some_and(|s| s.due_on < today);
+        status::awaits_agency(status) && assigned.last().is_some_and(|s| s.due_on < today);
     let assignments = assigned
         .iter()
         .zip(names)
@@ -425,16 +424,16 @@ fn question_row(
         })
         .collect();
     Ok(ReportQuestion {
-        id: get(r, 0)?,
+        id: get(r, "id")?,
         number: format!("{letter}-{counter:03}"),
-        dialogue: get(r, 3)?,
-        dialogue_title: r.get(4)?,
-        locality_name: r.get(5)?,
+        dialogue: get(r, "dialogue")?,
+        dialogue_title: r.get("dialogue_title")?,
+        locality_name: r.get("locality_name")?,
         captured_on: vietnam_date(captured_at.to_utc()),
-        kind: get(r, 7)?,
-        source: get(r, 8)?,
-        topic_name: r.get(10)?,
-        content: r.get(11)?,
+        kind: get(r, "kind")?,
+        source: get(r, "source")?,
+        topic_name: r.get("topic_name")?,
+        content: r.get("content")?,
         citizen,
         status,
         overdue,

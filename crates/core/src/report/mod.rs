@@ -20,11 +20,18 @@
 mod compute;
 mod csv;
 mod docx;
+mod export;
+mod labels;
+mod period;
 mod xlsx;
+
+use export::{Cell, Export, question_cells, question_columns, validate_options};
+use labels::{date_line, date_vn, kind_label, kinds_named, percent_vn, source_label, status_label};
+pub use period::{Period, PeriodKind};
 
 use std::path::Path;
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use townhall_domain::ErrorCode;
@@ -49,38 +56,6 @@ pub struct ReportScope {
     pub dialogue: Option<DialogueId>,
     /// Only questions captured in this period (by the date in Vietnam).
     pub period: Option<Period>,
-}
-
-/// The kinds of Vietnamese reporting periods.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub enum PeriodKind {
-    /// A calendar month; `index` 1 to 12.
-    Month,
-    /// A quarter; `index` 1 to 4.
-    Quarter,
-    /// Six months: `index` 1 for January to June (6 tháng đầu năm), 2 for July to December.
-    HalfYear,
-    /// January to September (9 tháng); `index` 1.
-    NineMonths,
-    /// The calendar year; `index` 1.
-    Year,
-}
-
-/// A reporting period, in dates in Vietnam.
-///
-/// Build one with [`Period::new`] (or [`Period::month`], [`Period::quarter`], …); one that
-/// arrives through serde is checked when a report uses it.
-#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
-pub struct Period {
-    /// Month, quarter, half year, nine months or year.
-    pub kind: PeriodKind,
-    /// The year.
-    pub year: i32,
-    /// Which month, quarter or half; 1 for nine months and a year.
-    pub index: u8,
 }
 
 /// The figures of one report.
@@ -478,156 +453,14 @@ impl From<zip::result::ZipError> for ExportError {
     }
 }
 
-impl Period {
-    /// A period, checked: month 1–12, quarter 1–4, half 1–2, index 1 for nine months and a
-    /// year, and a year the holiday calendar knows (1900–2100).
-    pub fn new(kind: PeriodKind, year: i32, index: u8) -> Result<Self, ValidationError> {
-        let max = match kind {
-            PeriodKind::Month => 12,
-            PeriodKind::Quarter => 4,
-            PeriodKind::HalfYear => 2,
-            PeriodKind::NineMonths | PeriodKind::Year => 1,
-        };
-        if !(1..=max).contains(&index) {
-            return Err(ValidationError {
-                field: "period.index".to_owned(),
-                problem: Problem::OutOfRange {
-                    allowed: format!("1 to {max}"),
-                },
-            });
-        }
-        if !(townhall_domain::calendar::FIRST_YEAR..=townhall_domain::calendar::LAST_YEAR)
-            .contains(&year)
-        {
-            return Err(ValidationError {
-                field: "period.year".to_owned(),
-                problem: Problem::OutOfRange {
-                    allowed: format!(
-                        "{} to {}",
-                        townhall_domain::calendar::FIRST_YEAR,
-                        townhall_domain::calendar::LAST_YEAR
-                    ),
-                },
-            });
-        }
-        Ok(Self { kind, year, index })
-    }
-
-    /// A calendar month (1–12).
-    pub fn month(year: i32, month: u8) -> Result<Self, ValidationError> {
-        Self::new(PeriodKind::Month, year, month)
-    }
-
-    /// A quarter (1–4).
-    pub fn quarter(year: i32, quarter: u8) -> Result<Self, ValidationError> {
-        Self::new(PeriodKind::Quarter, year, quarter)
-    }
-
-    /// January to June (6 tháng đầu năm).
-    pub fn first_half(year: i32) -> Result<Self, ValidationError> {
-        Self::new(PeriodKind::HalfYear, year, 1)
-    }
-
-    /// July to December (6 tháng cuối năm).
-    pub fn second_half(year: i32) -> Result<Self, ValidationError> {
-        Self::new(PeriodKind::HalfYear, year, 2)
-    }
-
-    /// January to September (9 tháng).
-    pub fn nine_months(year: i32) -> Result<Self, ValidationError> {
-        Self::new(PeriodKind::NineMonths, year, 1)
-    }
-
-    /// The calendar year.
-    pub fn year(year: i32) -> Result<Self, ValidationError> {
-        Self::new(PeriodKind::Year, year, 1)
-    }
-
-    /// The first and last day of the period, both included.
-    pub fn dates(&self) -> Result<(NaiveDate, NaiveDate), ValidationError> {
-        let checked = Self::new(self.kind, self.year, self.index)?;
-        let (first_month, months) = match checked.kind {
-            PeriodKind::Month => (u32::from(checked.index), 1),
-            PeriodKind::Quarter => (u32::from(checked.index) * 3 - 2, 3),
-            PeriodKind::HalfYear => (u32::from(checked.index) * 6 - 5, 6),
-            PeriodKind::NineMonths => (1, 9),
-            PeriodKind::Year => (1, 12),
-        };
-        let bad = || ValidationError {
-            field: "period".to_owned(),
-            problem: Problem::OutOfRange {
-                allowed: "a period between 1900 and 2100".to_owned(),
-            },
-        };
-        let from = NaiveDate::from_ymd_opt(checked.year, first_month, 1).ok_or_else(bad)?;
-        let last_month = first_month + months - 1;
-        let next = if last_month == 12 {
-            NaiveDate::from_ymd_opt(checked.year + 1, 1, 1)
-        } else {
-            NaiveDate::from_ymd_opt(checked.year, last_month + 1, 1)
-        };
-        let to = next.and_then(|d| d.pred_opt()).ok_or_else(bad)?;
-        Ok((from, to))
-    }
-
-    /// The first day of the period.
-    pub fn from(&self) -> Result<NaiveDate, ValidationError> {
-        self.dates().map(|(from, _)| from)
-    }
-
-    /// The last day of the period (included).
-    pub fn to(&self) -> Result<NaiveDate, ValidationError> {
-        self.dates().map(|(_, to)| to)
-    }
-
-    /// The period as a Vietnamese report names it: "Tháng 11 năm 2026", "Quý III năm 2026",
-    /// "6 tháng đầu năm 2026", "6 tháng cuối năm 2026", "9 tháng năm 2026", "Năm 2026".
-    pub fn label(&self) -> String {
-        let year = self.year;
-        match self.kind {
-            PeriodKind::Month => format!("Tháng {} năm {year}", self.index),
-            PeriodKind::Quarter => {
-                let roman = match self.index {
-                    1 => "I",
-                    2 => "II",
-                    3 => "III",
-                    _ => "IV",
-                };
-                format!("Quý {roman} năm {year}")
-            }
-            PeriodKind::HalfYear if self.index == 1 => format!("6 tháng đầu năm {year}"),
-            PeriodKind::HalfYear => format!("6 tháng cuối năm {year}"),
-            PeriodKind::NineMonths => format!("9 tháng năm {year}"),
-            PeriodKind::Year => format!("Năm {year}"),
-        }
-    }
-
-    /// The period's stable spelling in storage, e.g. `quarter:2026:3`.
-    fn key(&self) -> String {
-        let kind = match self.kind {
-            PeriodKind::Month => "month",
-            PeriodKind::Quarter => "quarter",
-            PeriodKind::HalfYear => "half_year",
-            PeriodKind::NineMonths => "nine_months",
-            PeriodKind::Year => "year",
-        };
-        format!("{kind}:{}:{}", self.year, self.index)
-    }
-
-    fn from_key(key: &str) -> Option<Self> {
-        let mut parts = key.split(':');
-        let kind = match parts.next()? {
-            "month" => PeriodKind::Month,
-            "quarter" => PeriodKind::Quarter,
-            "half_year" => PeriodKind::HalfYear,
-            "nine_months" => PeriodKind::NineMonths,
-            "year" => PeriodKind::Year,
-            _ => return None,
-        };
-        let year = parts.next()?.parse().ok()?;
-        let index = parts.next()?.parse().ok()?;
-        Self::new(kind, year, index).ok()
-    }
+/// What a report export wrote, and where.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+pub struct ExportDone {
+    /// The export.
+    pub summary: ExportSummary,
+    /// The file's full path, to show the user.
+    pub path: String,
 }
 
 impl Replica {
@@ -742,7 +575,7 @@ impl Replica {
         let bytes = temp.as_file().metadata()?.len();
         let now = self.clock().now();
         let millis = u64::try_from(now.timestamp_millis()).unwrap_or(0);
-        let id = townhall_domain::ids::uuid_v7(millis, rand::random()).to_string();
+        let id = townhall_domain::ids::uuid_v7(millis, self.random().id_bits()).to_string();
         let scope_label = report.scope_label.clone();
         let tx = self.conn_mut().transaction()?;
         tx.execute(
@@ -851,283 +684,6 @@ impl Replica {
         permissions::authorize(identity.role, Action::ExportCitizenDetails, scope)?;
         Ok(())
     }
-}
-
-/// Everything a format writer needs.
-pub(crate) struct Export<'a> {
-    pub(crate) conn: &'a rusqlite::Connection,
-    pub(crate) bounds: &'a compute::ScopeBounds,
-    pub(crate) report: &'a Report,
-    pub(crate) options: &'a ExportOptions,
-    pub(crate) today: NaiveDate,
-}
-
-impl Export<'_> {
-    /// Streams the question list, in report order, to `f`; returns how many were written.
-    pub(crate) fn questions(
-        &self,
-        f: impl FnMut(ReportQuestion) -> Result<(), ExportError>,
-    ) -> Result<u64, ExportError> {
-        compute::for_each_question(
-            self.conn,
-            self.bounds,
-            self.today,
-            self.options.include_personal_data,
-            None,
-            f,
-        )
-    }
-}
-
-/// Checks and normalises the options' text, every problem at once.
-fn validate_options(options: &ExportOptions) -> Result<ExportOptions> {
-    let mut errors = Vec::new();
-    let mut line =
-        |field: &str, value: &str, rule: TextRule| match validate::text(field, value, rule) {
-            Ok(v) => v,
-            Err(e) => {
-                errors.push(e);
-                String::new()
-            }
-        };
-    let superior_body = options
-        .superior_body
-        .as_deref()
-        .map(|s| line("superior_body", s, TextRule::OPTIONAL_LINE))
-        .filter(|s| !s.is_empty());
-    let issuing_body = line("issuing_body", &options.issuing_body, TextRule::LINE);
-    let document_number = line(
-        "document_number",
-        &options.document_number,
-        TextRule::OPTIONAL_LINE,
-    );
-    let place = line("place", &options.place, TextRule::LINE);
-    let signer = options.signer.as_ref().map(|s| Signer {
-        authority: s
-            .authority
-            .as_deref()
-            .map(|a| line("signer.authority", a, TextRule::OPTIONAL_LINE))
-            .filter(|a| !a.is_empty()),
-        title: line("signer.title", &s.title, TextRule::LINE),
-        name: line("signer.name", &s.name, TextRule::LINE),
-    });
-    let recipients = options
-        .recipients
-        .iter()
-        .map(|r| line("recipients", r, TextRule::OPTIONAL_LINE))
-        .filter(|r| !r.is_empty())
-        .collect();
-    if !errors.is_empty() {
-        return Err(ValidationErrors(errors).into());
-    }
-    Ok(ExportOptions {
-        format: options.format,
-        include_personal_data: options.include_personal_data,
-        superior_body,
-        issuing_body,
-        document_number,
-        place,
-        signer,
-        recipients,
-    })
-}
-
-/// The counts by kind as named counts, for the tables the exports share with the other counts.
-pub(crate) fn kinds_named(report: &Report) -> Vec<NamedCount> {
-    report
-        .by_kind
-        .iter()
-        .map(|k| NamedCount {
-            id: None,
-            name: kind_label(k.kind).to_owned(),
-            count: k.count,
-            share: k.share,
-        })
-        .collect()
-}
-
-/// The Vietnamese name of a kind, as the app's message catalogue has it.
-pub(crate) fn kind_label(kind: QuestionKind) -> &'static str {
-    match kind {
-        QuestionKind::Question => "Câu hỏi",
-        QuestionKind::Petition => "Kiến nghị",
-        QuestionKind::Proposal => "Đề xuất",
-        QuestionKind::Grievance => "Phản ánh",
-    }
-}
-
-/// The Vietnamese name of a source.
-pub(crate) fn source_label(source: QuestionSource) -> &'static str {
-    match source {
-        QuestionSource::Gathered => "Tổng hợp trước hội nghị",
-        QuestionSource::InHall => "Nêu tại hội nghị",
-        QuestionSource::OnPaper => "Gửi bằng phiếu, văn bản",
-    }
-}
-
-/// The Vietnamese name of a status.
-pub(crate) fn status_label(status: QuestionStatus) -> &'static str {
-    match status {
-        QuestionStatus::Received => "Mới tiếp nhận",
-        QuestionStatus::AnsweredOnSite => "Đã trả lời tại hội nghị",
-        QuestionStatus::NeedsWrittenAnswer => "Cần trả lời bằng văn bản",
-        QuestionStatus::Assigned => "Đã giao xử lý",
-        QuestionStatus::Answered => "Đã có văn bản trả lời",
-        QuestionStatus::Resolved => "Đã giải quyết xong",
-        QuestionStatus::Reopened => "Mở lại",
-        QuestionStatus::Merged => "Đã gộp (trùng)",
-    }
-}
-
-/// A date as Vietnamese tables write it: `05/02/2026`.
-pub(crate) fn date_vn(date: NaiveDate) -> String {
-    date.format("%d/%m/%Y").to_string()
-}
-
-/// A share (0 to 1) as a Vietnamese percentage with one decimal: `45,5%`.
-pub(crate) fn percent_vn(share: f64) -> String {
-    format!("{:.1}%", share * 100.0).replace('.', ",")
-}
-
-/// The date line of an administrative document under Decree 30/2020/NĐ-CP: days below 10 and
-/// the months January and February take a leading zero ("ngày 05 tháng 02 năm 2026", "ngày 15
-/// tháng 11 năm 2026").
-pub(crate) fn date_line(place: &str, date: NaiveDate) -> String {
-    let month = date.month();
-    let month = if month <= 2 {
-        format!("{month:02}")
-    } else {
-        month.to_string()
-    };
-    format!(
-        "{place}, ngày {:02} tháng {month} năm {}",
-        date.day(),
-        date.year()
-    )
-}
-
-/// The columns of the question list in the `.xlsx` and `.csv` exports.
-pub(crate) fn question_columns(personal_data: bool) -> Vec<&'static str> {
-    let mut columns = vec![
-        "STT",
-        "Số",
-        "Hội nghị",
-        "Địa bàn",
-        "Ngày tiếp nhận",
-        "Loại",
-        "Nguồn",
-        "Lĩnh vực",
-        "Nội dung",
-    ];
-    if personal_data {
-        columns.extend(["Người nêu", "Địa chỉ", "Điện thoại"]);
-    }
-    columns.extend([
-        "Trả lời tại hội nghị",
-        "Cơ quan được giao",
-        "Hạn trả lời",
-        "Trả lời bằng văn bản",
-        "Ngày trả lời",
-        "Đúng hạn",
-        "Tình trạng",
-    ]);
-    columns
-}
-
-/// One cell of the question list.
-pub(crate) enum Cell {
-    /// A number.
-    Number(f64),
-    /// Text, possibly typed by a citizen.
-    Text(String),
-}
-
-/// The cells of one question in the list, matching [`question_columns`].
-pub(crate) fn question_cells(index: u64, q: &ReportQuestion, personal_data: bool) -> Vec<Cell> {
-    let text = |s: &str| Cell::Text(s.to_owned());
-    let mut cells = vec![
-        Cell::Number(index as f64),
-        text(&q.number),
-        text(&q.dialogue_title),
-        text(&q.locality_name),
-        Cell::Text(date_vn(q.captured_on)),
-        text(kind_label(q.kind)),
-        text(source_label(q.source)),
-        text(q.topic_name.as_deref().unwrap_or("")),
-        text(&q.content),
-    ];
-    if personal_data {
-        let (name, locality, phone) = match &q.citizen {
-            Some(Citizen::Named {
-                name,
-                locality,
-                phone,
-            }) => (
-                name.clone(),
-                locality.clone().unwrap_or_default(),
-                phone.as_ref().map(|p| p.to_string()).unwrap_or_default(),
-            ),
-            _ => ("Ẩn danh".to_owned(), String::new(), String::new()),
-        };
-        cells.extend([Cell::Text(name), Cell::Text(locality), Cell::Text(phone)]);
-    }
-    let on_site: Vec<String> = q
-        .answers
-        .iter()
-        .filter(|a| a.mode == AnswerMode::OnSite)
-        .map(|a| format!("{}: {}", a.answered_by, a.content))
-        .collect();
-    let assigned: Vec<String> = q
-        .assignments
-        .iter()
-        .map(|s| format!("{} (giao ngày {})", s.agency_name, date_vn(s.assigned_on)))
-        .collect();
-    let written: Vec<String> = q
-        .answers
-        .iter()
-        .filter(|a| a.mode == AnswerMode::Written)
-        .map(|a| match (&a.document_number, a.document_date) {
-            (Some(number), Some(date)) => {
-                format!("Văn bản số {number} ngày {}: {}", date_vn(date), a.content)
-            }
-            _ => format!(
-                "{} ({}): {}",
-                a.answered_by,
-                date_vn(a.answered_on),
-                a.content
-            ),
-        })
-        .collect();
-    let current = q.assignments.last();
-    let first_written = q
-        .answers
-        .iter()
-        .find(|a| a.mode == AnswerMode::Written)
-        .map(|a| date_vn(a.answered_on))
-        .unwrap_or_default();
-    let on_time = match current {
-        Some(s) => match s.answered_on {
-            Some(answered) if answered <= s.due_on => "Đúng hạn",
-            Some(_) => "Trễ hạn",
-            None if q.overdue => "Quá hạn",
-            None => "",
-        },
-        None => "",
-    };
-    let mut status = status_label(q.status).to_owned();
-    if q.overdue {
-        status.push_str(" (quá hạn)");
-    }
-    cells.extend([
-        Cell::Text(on_site.join("\n")),
-        Cell::Text(assigned.join("\n")),
-        Cell::Text(current.map(|s| date_vn(s.due_on)).unwrap_or_default()),
-        Cell::Text(written.join("\n")),
-        Cell::Text(first_written),
-        text(on_time),
-        Cell::Text(status),
-    ]);
-    cells
 }
 
 #[cfg(test)]

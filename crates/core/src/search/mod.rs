@@ -7,7 +7,8 @@
 //! Results rank by FTS5's bm25, and the snippet is cut from the original text with the matched
 //! words marked as character ranges, which the UI renders as text, never as HTML.
 
-pub mod fold;
+// Folding sits below both search and the database, which registers it as an SQL function.
+pub use crate::fold;
 mod index;
 
 use rusqlite::{Transaction, params};

@@ -275,6 +275,7 @@ impl Replica {
     /// [`MAX_ATTEMPTS`] times in all, so a refusal that keeps coming back ends with the user.
     pub fn requeue_refused(&mut self) -> Result<u64> {
         let now = self.clock().now();
+        let random = self.random();
         let millis = u64::try_from(now.timestamp_millis()).unwrap_or(0);
         let tx = self
             .conn_mut()
@@ -305,7 +306,7 @@ impl Replica {
                 continue;
             }
             let mutation = Mutation {
-                id: townhall_domain::MutationId::generate(millis, rand::random()),
+                id: townhall_domain::MutationId::generate(millis, random.id_bits()),
                 ..old
             };
             enqueue(&tx, &mutation, now)?;
@@ -424,6 +425,7 @@ impl Replica {
     /// only queued, not applied again.
     pub fn retry_rejected(&mut self, seq: u64) -> Result<()> {
         let now = self.clock().now();
+        let random = self.random();
         let tx = self
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -440,7 +442,7 @@ impl Replica {
         let millis = u64::try_from(now.timestamp_millis()).unwrap_or(0);
         let mut hlc = load_hlc(&tx)?.ok_or(ReplicaError::NotEnrolled)?;
         let mutation = Mutation {
-            id: townhall_domain::MutationId::generate(millis, rand::random()),
+            id: townhall_domain::MutationId::generate(millis, random.id_bits()),
             device: old.device,
             hlc: hlc.tick(millis),
             change: old.change,
