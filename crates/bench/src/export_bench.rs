@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use chrono::Duration;
-use townhall_bench::corpus::Corpus;
-use townhall_bench::fixture;
+use townhall_testkit::corpus::Corpus;
+use townhall_testkit::fixture;
 use townhall_core::{
     Clock, ExportFormat, ExportOptions, Replica, ReportScope, Signer, SystemClock,
 };

@@ -5,9 +5,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use townhall_bench::corpus::Corpus;
-use townhall_bench::fixture;
-use townhall_bench::server::TestServer;
+use townhall_testkit::corpus::Corpus;
+use townhall_testkit::fixture;
+use townhall_testkit::server::TestServer;
 use townhall_core::sync::{self, Progress, SyncClient};
 use townhall_core::{Clock, Replica, SystemClock};
 use townhall_domain::Role;

@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
 use chrono::Duration;
-use townhall_bench::corpus::Corpus;
-use townhall_bench::fixture;
+use townhall_testkit::corpus::Corpus;
+use townhall_testkit::fixture;
 use townhall_core::{
     Clock, ManualClock, Page, QuestionFilter, QuestionSort, Replica, SystemClock, sync,
 };
