@@ -18,6 +18,7 @@
 pub mod app;
 mod apply;
 pub mod clock;
+pub mod commands;
 mod db;
 mod error;
 pub mod followup;
@@ -28,6 +29,9 @@ pub mod report;
 pub mod search;
 mod similar;
 pub use townhall_domain::seed;
+/// The domain crate, so the command list ([`app_commands!`]) names its types from one root in
+/// every crate that expands it.
+pub use townhall_domain as domain;
 mod stamp;
 pub mod sync;
 
