@@ -9,9 +9,13 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use chrono::{DateTime, Utc};
-use townhall_core::{CaptureInput, Clock, DeviceIdentity, ManualClock, Replica};
+use townhall_core::{
+    CaptureInput, Clock, DeviceIdentity, ManualClock, Page, QuestionFilter, QuestionSort, Replica,
+};
 use townhall_domain::validate::{AnswerInput, AssignmentInput, CitizenInput, QuestionInput};
-use townhall_domain::{AnswerMode, QuestionKind, QuestionSource, QuestionStatus, Role};
+use townhall_domain::{
+    AnswerMode, DialogueStatus, QuestionKind, QuestionSource, QuestionStatus, Role,
+};
 use townhall_testkit::corpus::Corpus;
 use townhall_testkit::fixture;
 
@@ -29,6 +33,7 @@ pub const SCENARIOS: &[&str] = &[
     "error",
     "offline",
     "xss",
+    "xss-agency",
     "big",
 ];
 
@@ -117,19 +122,20 @@ fn build(scenario: &str, path: &Path, now: DateTime<Utc>) -> Result<()> {
             let province = fixture::setup_province(&mut replica, now - chrono::Duration::days(40), 4)?;
             fixture::load(&mut replica, &province.dialogues, &mut Corpus::new(2027), BIG)?;
         }
-        "xss" => {
+        "xss" | "xss-agency" => {
             fixture::demo_province(&mut replica, &past, now, 0)?;
             xss(&mut replica, &past)?;
         }
         _ => {
-            fixture::demo_province(&mut replica, &past, now, DEMO)?;
+            let province = fixture::demo_province(&mut replica, &past, now, DEMO)?;
+            history(&mut replica, &province, &past, now)?;
         }
     }
     past.set(now);
     let role = match scenario {
         "recorder" | "offline" => Role::Recorder,
         "leader" => Role::Leader,
-        "agency" => Role::Agency,
+        "agency" | "xss-agency" => Role::Agency,
         "admin" => Role::Admin,
         _ => Role::Secretariat,
     };
@@ -162,6 +168,70 @@ fn build(scenario: &str, path: &Path, now: DateTime<Utc>) -> Result<()> {
     Ok(())
 }
 
+/// What the screens show beyond the demo province: an open dialogue and a planned one, a
+/// duplicate merged, an answered question reopened for a second round, and a petition raised
+/// again at a later dialogue.
+fn history(
+    replica: &mut Replica,
+    province: &fixture::Province,
+    past: &ManualClock,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let first = province.dialogues[0];
+    let last = *province.dialogues.last().context("a dialogue")?;
+    replica.set_dialogue_status(first, DialogueStatus::Open)?;
+    let filter = |dialogue| QuestionFilter {
+        dialogue: Some(dialogue),
+        ..QuestionFilter::default()
+    };
+    let rows = replica.questions(&filter(first), QuestionSort::Oldest, Page::first(100))?.rows;
+    let received: Vec<_> = rows
+        .iter()
+        .filter(|r| r.status == QuestionStatus::Received)
+        .map(|r| r.id)
+        .collect();
+    if let [duplicate, original, ..] = received[..] {
+        replica.merge_duplicate(duplicate, original)?;
+    }
+    if let Some(answered) = rows.iter().find(|r| r.status == QuestionStatus::Answered) {
+        let agency = answered.agency.context("an answered question's agency")?;
+        replica.reopen(
+            answered.id,
+            "Công dân phản ánh cơ quan chưa nêu thời gian sửa đường.",
+            &AssignmentInput {
+                agency,
+                due_on: past.today() + chrono::Duration::days(20),
+                instructions: "Trả lời lại, nêu rõ thời gian thực hiện".to_owned(),
+            },
+        )?;
+    }
+    let later = replica.questions(&filter(last), QuestionSort::Newest, Page::first(1))?.rows;
+    if let (Some(later), Some(earlier)) = (later.first(), rows.iter().find(|r| r.repeat_of.is_none() && r.merged_into.is_none())) {
+        replica.link_repeat(later.id, Some(earlier.id))?;
+    }
+    let mut planned = replica
+        .dialogues()?
+        .into_iter()
+        .find(|d| d.dialogue.id == first)
+        .context("the first dialogue")?
+        .dialogue
+        .details;
+    planned.starts_at = now + chrono::Duration::days(30);
+    replica.create_dialogue(&townhall_domain::validate::DialogueInput {
+        title: format!("{} (kỳ tới)", planned.title),
+        level: planned.level,
+        locality: planned.locality,
+        audience: planned.audience,
+        venue: planned.venue,
+        starts_at: planned.starts_at,
+        hosts: planned.hosts,
+        coordinating_bodies: planned.coordinating_bodies,
+        plan_issued_on: Some(now.date_naive()),
+        attendee_count: planned.attendee_count,
+    })?;
+    Ok(())
+}
+
 /// A dialogue and questions whose every free-text field holds a payload.
 fn xss(replica: &mut Replica, past: &ManualClock) -> Result<()> {
     let payload = |i: usize| XSS_PAYLOADS[i % XSS_PAYLOADS.len()];
@@ -186,7 +256,12 @@ fn xss(replica: &mut Replica, past: &ManualClock) -> Result<()> {
         attendee_count: details.attendee_count,
     };
     replica.edit_dialogue(dialogue, &input)?;
-    let agency = replica.agencies(false)?.first().map(|a| a.id).context("an agency")?;
+    let agency = replica
+        .agencies(false)?
+        .into_iter()
+        .find(|a| a.name == AGENCY)
+        .map(|a| a.id)
+        .context("the agency")?;
     for i in 0..XSS_PAYLOADS.len() {
         let captured = replica.capture(&CaptureInput {
             dialogue,
