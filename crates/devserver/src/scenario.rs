@@ -53,6 +53,9 @@ pub const XSS_PAYLOADS: &[&str] = &[
     "<img src=x onerror=alert(1)>",
 ];
 
+/// The server address a scenario's replica is enrolled with; the dev server never syncs.
+pub const SERVER_URL: &str = "https://townhall.lamdong.gov.vn";
+
 /// How many questions the `big` scenario holds.
 pub const BIG: usize = 10_000;
 
@@ -160,7 +163,21 @@ fn build(scenario: &str, path: &Path, now: DateTime<Utc>) -> Result<()> {
         agency: if role == Role::Agency { agency } else { None },
         ..builder
     };
-    replica.set_identity(&identity)?;
+    // Enrolled as the app would be, with a server that is never reached: nothing here syncs.
+    replica.enrol_with(
+        SERVER_URL,
+        &townhall_domain::wire::EnrolResponse {
+            device: identity.device,
+            letter: identity.letter.clone(),
+            token: "development".to_owned(),
+            user: identity.user,
+            user_name: "Người dùng thử".to_owned(),
+            role: identity.role,
+            jurisdiction: identity.jurisdiction,
+            agency: identity.agency,
+            epoch: "development".to_owned(),
+        },
+    )?;
     replica.set_device_name(match role {
         Role::Recorder => "Máy tính bảng B",
         _ => "Máy tính văn phòng",
