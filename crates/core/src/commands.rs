@@ -314,6 +314,10 @@ mod tests {
                 "docs/IPC.md does not describe {name}"
             );
         }
-        assert_eq!(NAMES.len(), 46, "a command was added or removed: update docs/IPC.md too");
+        assert_eq!(
+            NAMES.len(),
+            46,
+            "a command was added or removed: update docs/IPC.md too"
+        );
     }
 }

@@ -28,10 +28,10 @@ mod replica;
 pub mod report;
 pub mod search;
 mod similar;
-pub use townhall_domain::seed;
 /// The domain crate, so the command list ([`app_commands!`]) names its types from one root in
 /// every crate that expands it.
 pub use townhall_domain as domain;
+pub use townhall_domain::seed;
 mod stamp;
 pub mod sync;
 

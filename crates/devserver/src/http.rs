@@ -309,7 +309,8 @@ async fn enrolment_code(
 }
 
 fn issue_code(server: &TestServer, request: CodeRequest) -> anyhow::Result<(String, String)> {
-    let agency = (request.role == Role::Agency).then(|| townhall_domain::seed::seeded_agency_id(AGENCY));
+    let agency =
+        (request.role == Role::Agency).then(|| townhall_domain::seed::seeded_agency_id(AGENCY));
     let user = server.user("Người dùng thử", request.role, None, agency)?;
     let code = match request.state.as_str() {
         "valid" => server.code(user)?,
@@ -328,7 +329,10 @@ async fn static_file(State(server): State<DevServer>, uri: axum::http::Uri) -> R
     };
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, csp);
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
@@ -394,7 +398,10 @@ mod tests {
             r#"{"app":{"security":{"csp":{"default-src":"'self'","connect-src":"ipc: http://ipc.localhost"}}}}"#,
         )
         .expect("a policy");
-        assert_eq!(csp, "default-src 'self'; connect-src 'self' ipc: http://ipc.localhost");
+        assert_eq!(
+            csp,
+            "default-src 'self'; connect-src 'self' ipc: http://ipc.localhost"
+        );
         assert!(csp_from_tauri_conf("{}").is_err());
     }
 

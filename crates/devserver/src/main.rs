@@ -4,7 +4,10 @@
 //! It starts the real Townhall server on loopback too, for enrolment in the `fresh` scenario,
 //! and prints `listening on http://ADDR` once it takes requests.
 
-#![allow(clippy::print_stdout, reason = "a development server says where it listens")]
+#![allow(
+    clippy::print_stdout,
+    reason = "a development server says where it listens"
+)]
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -25,7 +28,9 @@ fn main() -> Result<()> {
             ("--listen", Some(v)) => listen = v.parse().with_context(|| format!("--listen {v}"))?,
             ("--dist", Some(v)) => dist = PathBuf::from(v),
             ("--tauri-conf", Some(v)) => conf = PathBuf::from(v),
-            _ => bail!("usage: townhall-devserver [--listen ADDR] [--dist DIR] [--tauri-conf FILE]"),
+            _ => {
+                bail!("usage: townhall-devserver [--listen ADDR] [--dist DIR] [--tauri-conf FILE]")
+            }
         }
     }
     let csp = csp_from_tauri_conf(
@@ -33,7 +38,9 @@ fn main() -> Result<()> {
     )?;
     // Started before this process's runtime: the server runs its own.
     let enrolment = Arc::new(TestServer::start().context("starting the enrolment server")?);
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await

@@ -72,7 +72,10 @@ impl Templates {
     /// A new session of `scenario` at `now`.
     pub fn session(&self, scenario: &str, now: DateTime<Utc>) -> Result<Session> {
         if !SCENARIOS.contains(&scenario) {
-            bail!("no scenario is called {scenario:?}; there are {}", SCENARIOS.join(", "));
+            bail!(
+                "no scenario is called {scenario:?}; there are {}",
+                SCENARIOS.join(", ")
+            );
         }
         let template = self.template(scenario, now)?;
         let dir = tempfile::tempdir()?;
@@ -122,8 +125,14 @@ fn build(scenario: &str, path: &Path, now: DateTime<Utc>) -> Result<()> {
     match scenario {
         "empty" => {}
         "big" => {
-            let province = fixture::setup_province(&mut replica, now - chrono::Duration::days(40), 4)?;
-            fixture::load(&mut replica, &province.dialogues, &mut Corpus::new(2027), BIG)?;
+            let province =
+                fixture::setup_province(&mut replica, now - chrono::Duration::days(40), 4)?;
+            fixture::load(
+                &mut replica,
+                &province.dialogues,
+                &mut Corpus::new(2027),
+                BIG,
+            )?;
         }
         "xss" | "xss-agency" => {
             fixture::demo_province(&mut replica, &past, now, 0)?;
@@ -201,7 +210,9 @@ fn history(
         dialogue: Some(dialogue),
         ..QuestionFilter::default()
     };
-    let rows = replica.questions(&filter(first), QuestionSort::Oldest, Page::first(100))?.rows;
+    let rows = replica
+        .questions(&filter(first), QuestionSort::Oldest, Page::first(100))?
+        .rows;
     let received: Vec<_> = rows
         .iter()
         .filter(|r| r.status == QuestionStatus::Received)
@@ -222,8 +233,14 @@ fn history(
             },
         )?;
     }
-    let later = replica.questions(&filter(last), QuestionSort::Newest, Page::first(1))?.rows;
-    if let (Some(later), Some(earlier)) = (later.first(), rows.iter().find(|r| r.repeat_of.is_none() && r.merged_into.is_none())) {
+    let later = replica
+        .questions(&filter(last), QuestionSort::Newest, Page::first(1))?
+        .rows;
+    if let (Some(later), Some(earlier)) = (
+        later.first(),
+        rows.iter()
+            .find(|r| r.repeat_of.is_none() && r.merged_into.is_none()),
+    ) {
         replica.link_repeat(later.id, Some(earlier.id))?;
     }
     let mut planned = replica
@@ -252,7 +269,11 @@ fn history(
 /// A dialogue and questions whose every free-text field holds a payload.
 fn xss(replica: &mut Replica, past: &ManualClock) -> Result<()> {
     let payload = |i: usize| XSS_PAYLOADS[i % XSS_PAYLOADS.len()];
-    let dialogue = replica.dialogues()?.first().map(|d| d.dialogue.id).context("a dialogue")?;
+    let dialogue = replica
+        .dialogues()?
+        .first()
+        .map(|d| d.dialogue.id)
+        .context("a dialogue")?;
     let mut details = replica
         .dialogues()?
         .first()

@@ -142,7 +142,11 @@ impl Session {
     }
 
     /// Runs `command` with `args` (a JSON object with camelCase keys) and answers its value.
-    pub async fn invoke(self: &Arc<Self>, command: &str, args: Value) -> Result<Value, CommandError> {
+    pub async fn invoke(
+        self: &Arc<Self>,
+        command: &str,
+        args: Value,
+    ) -> Result<Value, CommandError> {
         if let Ok(mut calls) = self.calls.lock() {
             calls.push(Call {
                 command: command.to_owned(),
@@ -183,8 +187,7 @@ impl Session {
         }
         let a: Args = parse(args)?;
         let url = a.server_url.trim().trim_end_matches('/').to_owned();
-        townhall_core::sync::enrol(&self.writer, &url, a.code.trim(), a.device_name.trim())
-            .await?;
+        townhall_core::sync::enrol(&self.writer, &url, a.code.trim(), a.device_name.trim()).await?;
         self.write(|r| r.set_device_name(a.device_name.trim()))?;
         self.switch(|s| s.online = true);
         reply(self.read(|r| r.device_info())?)
@@ -275,7 +278,10 @@ impl Session {
         _device_name: String,
     ) -> Result<(), CommandError> {
         // Answered in `invoke`, which can wait on the network; never reached.
-        Err(CommandError::new("internal", "enrolment runs asynchronously"))
+        Err(CommandError::new(
+            "internal",
+            "enrolment runs asynchronously",
+        ))
     }
 
     fn report_export(
@@ -289,7 +295,11 @@ impl Session {
 }
 
 fn parse<T: DeserializeOwned>(args: Value) -> Result<T, CommandError> {
-    let args = if args.is_null() { Value::Object(Default::default()) } else { args };
+    let args = if args.is_null() {
+        Value::Object(Default::default())
+    } else {
+        args
+    };
     serde_json::from_value(args)
         .map_err(|e| CommandError::new("bad_arguments", format!("the arguments do not fit: {e}")))
 }
@@ -301,9 +311,12 @@ fn reply<T: Serialize>(value: T) -> Result<Value, CommandError> {
 async fn run_blocking(
     f: impl FnOnce() -> Result<Value, CommandError> + Send + 'static,
 ) -> Result<Value, CommandError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or_else(|e| Err(CommandError::new("internal", format!("the command failed: {e}"))))
+    tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
+        Err(CommandError::new(
+            "internal",
+            format!("the command failed: {e}"),
+        ))
+    })
 }
 
 fn lock(replica: &Mutex<Replica>) -> Result<MutexGuard<'_, Replica>, CommandError> {

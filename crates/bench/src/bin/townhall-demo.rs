@@ -16,11 +16,11 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
 use chrono::Duration;
-use townhall_testkit::fixture;
 use townhall_core::{
     Clock, ManualClock, Page, QuestionFilter, QuestionSort, Replica, SystemClock, sync,
 };
 use townhall_domain::Role;
+use townhall_testkit::fixture;
 
 /// How many questions the demo captures without `--questions`: twenty per dialogue.
 const DEFAULT_QUESTIONS: usize = 100;
