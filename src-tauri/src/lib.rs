@@ -19,58 +19,11 @@ pub use state::AppState;
 /// (several instances side by side in tests, a demo).
 pub const DATA_DIR_ENV: &str = "TOWNHALL_DATA_DIR";
 
-/// Registers every command the UI may call.
+/// Registers every command the UI may call (the list in `townhall-core`, see [`commands`]).
 #[macro_export]
 macro_rules! townhall_handlers {
     () => {
-        tauri::generate_handler![
-            $crate::commands::device::device_info,
-            $crate::commands::device::device_enrol,
-            $crate::commands::settings::settings_get,
-            $crate::commands::settings::settings_set,
-            $crate::commands::reference::reference_topics,
-            $crate::commands::reference::reference_agencies,
-            $crate::commands::reference::reference_localities,
-            $crate::commands::reference::reference_locality_add,
-            $crate::commands::dialogue::dialogue_list,
-            $crate::commands::dialogue::dialogue_create,
-            $crate::commands::dialogue::dialogue_edit,
-            $crate::commands::dialogue::dialogue_set_status,
-            $crate::commands::question::question_capture,
-            $crate::commands::question::question_list,
-            $crate::commands::question::question_search,
-            $crate::commands::question::question_get,
-            $crate::commands::question::question_edit,
-            $crate::commands::question::question_change_status,
-            $crate::commands::question::question_merge,
-            $crate::commands::question::question_similar,
-            $crate::commands::question::question_draft_get,
-            $crate::commands::question::question_draft_set,
-            $crate::commands::answer::answer_add,
-            $crate::commands::answer::answer_edit,
-            $crate::commands::assignment::assignment_create,
-            $crate::commands::assignment::assignment_edit,
-            $crate::commands::sync::sync_status,
-            $crate::commands::sync::sync_now,
-            $crate::commands::sync::sync_rejected,
-            $crate::commands::sync::sync_retry_rejected,
-            $crate::commands::sync::sync_dismiss_rejected,
-            $crate::commands::followup::followup_policy_get,
-            $crate::commands::followup::followup_policy_set,
-            $crate::commands::followup::followup_default_due_date,
-            $crate::commands::followup::followup_summary,
-            $crate::commands::followup::followup_dialogue_plan,
-            $crate::commands::followup::followup_checklist_add_standard,
-            $crate::commands::followup::followup_task_add,
-            $crate::commands::followup::followup_task_edit,
-            $crate::commands::followup::question_reopen,
-            $crate::commands::followup::question_repeat_candidates,
-            $crate::commands::followup::question_link_repeat,
-            $crate::commands::report::report_get,
-            $crate::commands::report::report_questions,
-            $crate::commands::report::report_export,
-            $crate::commands::report::report_exports,
-        ]
+        $crate::commands::handler()
     };
 }
 

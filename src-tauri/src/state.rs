@@ -39,7 +39,7 @@ impl AppState {
             reader: Mutex::new(reader),
             sync: SyncHandle::default(),
             export_dir: Mutex::new(
-                std::env::var_os(crate::commands::report::EXPORT_DIR_ENV)
+                std::env::var_os(crate::commands::shell::EXPORT_DIR_ENV)
                     .filter(|d| !d.is_empty())
                     .map(PathBuf::from),
             ),

@@ -12,9 +12,9 @@ use tauri::test::{INVOKE_KEY, MockRuntime, get_ipc_response, mock_builder};
 use tauri::webview::InvokeRequest;
 use tauri::{Manager, WebviewWindow, WebviewWindowBuilder};
 use townhall_app_lib::{AppState, sync_task, townhall_handlers};
-use townhall_bench::server::TestServer;
 use townhall_domain::Role;
 use townhall_server::store::Store;
+use townhall_testkit::server::TestServer;
 
 struct App {
     _app: tauri::App<MockRuntime>,

@@ -14,7 +14,7 @@ use townhall_core::{
 use townhall_domain::validate::{CitizenInput, DialogueInput, QuestionInput};
 use townhall_domain::{DialogueId, Level, QuestionId, QuestionKind, QuestionStatus, Role};
 
-use townhall_bench::server::TestServer;
+use townhall_testkit::server::TestServer;
 
 /// A device: its replica in a temporary directory.
 pub struct Device {

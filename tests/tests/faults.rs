@@ -18,9 +18,9 @@ use std::sync::atomic::Ordering;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use townhall_bench::server::TestServer;
 use townhall_domain::{QuestionId, Role};
 use townhall_server::store::{PullScope, Store};
+use townhall_testkit::server::TestServer;
 use townhall_tests::devices::{
     Device, capture, dialogue, enrol, runtime, snapshot, sync_now, try_sync,
 };

@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use chrono::Duration;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use townhall_bench::server::TestServer;
 use townhall_core::QuestionFilter;
 use townhall_domain::validate::{AnswerInput, AssignmentInput, QuestionInput};
 use townhall_domain::{AnswerMode, QuestionKind, QuestionStatus, Role};
 use townhall_server::store::Store;
+use townhall_testkit::server::TestServer;
 use townhall_tests::devices::{
     Device, capture, dialogue, enrol, runtime, snapshot, sync_now, today,
 };

@@ -13,10 +13,10 @@ use std::sync::Arc;
 use chrono::Duration;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use townhall_bench::server::TestServer;
 use townhall_core::{Clock, ManualClock, QuestionFilter, SystemClock};
 use townhall_domain::validate::{AssignmentInput, QuestionInput};
 use townhall_domain::{QuestionKind, QuestionStatus, Role};
+use townhall_testkit::server::TestServer;
 use townhall_tests::devices::{
     Device, capture, dialogue, enrol, enrol_agency, enrol_with_clock, runtime, snapshot, sync_now,
     today,

@@ -1,20 +1,22 @@
-// End-to-end tests of the built UI (ui/dist) in headless Chromium, with the IPC mocked.
+// End-to-end tests of the built UI (ui/dist) in headless Chromium, against the real core.
 //
 // Run from ui/: `npm run build && npm run test:chromium` (node --test e2e/).
 //
 // The UI runs in Android's Chromium-based WebView on tablets and in WebKitGTK on the desktop.
 // These tests drive Debian's /usr/bin/chromium through playwright-core (no browser download)
 // at tablet size with touch (768×1024) and at the desktop window's size (1280×800), against
-// ui/dist served by a tiny static server here that sends the same Content-Security-Policy as
-// src-tauri/tauri.conf.json. Every page fails its test on a CSP violation, a console error or
-// an uncaught exception. The mock backend (`?mock=<scenario>`, see ui/README.md) stands in
-// for the Rust side.
+// ui/dist served by the development server (crates/devserver), which sends the
+// Content-Security-Policy of src-tauri/tauri.conf.json and answers every command with the
+// real townhall-core on a fresh temporary replica per page (`?dev=<scenario>`, see
+// ui/README.md). Every page fails its test on a CSP violation, a console error or an
+// uncaught exception. The binary is TOWNHALL_DEVSERVER_BIN (set by `cargo xtask test`), else
+// target/debug/townhall-devserver under CARGO_TARGET_DIR or the repository.
 //
 // Screenshots go to <repo>/target/screenshots/chromium/<size>-<screen>[-<scenario>].png.
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -27,20 +29,6 @@ const REPO_ROOT = path.resolve(UI_DIR, '..');
 const DIST = path.join(UI_DIR, 'dist');
 const SHOTS = path.join(REPO_ROOT, 'target', 'screenshots', 'chromium');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** The policy of src-tauri/tauri.conf.json (app.security.csp), as the WebView enforces it. */
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self'",
-  'connect-src ipc: http://ipc.localhost',
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-src 'none'",
-].join('; ');
 
 const SIZES = {
   tablet: {
@@ -67,58 +55,43 @@ const INLINE_LINK_EXCEPTIONS = [
 
 const MOCK_TIMEOUT = 10_000;
 
-// ---- the static server ----
+// ---- the development server ----
 
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-};
+const DEVSERVER_BIN =
+  process.env.TOWNHALL_DEVSERVER_BIN ??
+  path.join(process.env.CARGO_TARGET_DIR ?? path.join(REPO_ROOT, 'target'), 'debug', 'townhall-devserver');
 
-/** Serves ui/dist on 127.0.0.1 at a free port, with the app's CSP on every answer. */
-function serveDist() {
-  const root = path.resolve(DIST);
-  const server = http.createServer((req, res) => {
-    const headers = {
-      'Content-Security-Policy': CSP,
-      'X-Content-Type-Options': 'nosniff',
-      'Cache-Control': 'no-store',
-    };
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, headers).end();
-      return;
-    }
-    let pathname;
-    try {
-      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://127.0.0.1').pathname);
-    } catch {
-      res.writeHead(400, headers).end();
-      return;
-    }
-    if (pathname.endsWith('/')) pathname += 'index.html';
-    const file = path.resolve(root, `.${pathname}`);
-    if (!file.startsWith(root + path.sep) || !existsSync(file) || !statSync(file).isFile()) {
-      res.writeHead(404, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' }).end('not found');
-      return;
-    }
-    const body = readFileSync(file);
-    res.writeHead(200, { ...headers, 'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream' });
-    res.end(req.method === 'HEAD' ? undefined : body);
+/** Starts the dev server on a free loopback port, serving ui/dist; resolves its base URL. */
+function startDevServer() {
+  const child = spawn(DEVSERVER_BIN, ['--listen', '127.0.0.1:0', '--dist', DIST, '--tauri-conf', path.join(REPO_ROOT, 'src-tauri', 'tauri.conf.json')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
-      resolve({ server, base: `http://127.0.0.1:${port}` });
+    let out = '';
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the dev server exited with ${code} before listening`)));
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const found = /listening on (http:\/\/\S+)/.exec(out);
+      if (found) resolve({ server: child, base: found[1] });
     });
   });
+}
+
+/** Runs a command through the page's own `invoke` (the same path api.ts takes). */
+async function invoke(page, command, args = {}) {
+  return page.evaluate(([c, a]) => window.__TAURI_INTERNALS__.invoke(c, a), [command, args]);
+}
+
+/** A control call for the page's session: `online`, `latency`, `clock`, `calls`, …. */
+async function control(page, what, body) {
+  return page.evaluate(
+    async ([w, b]) => {
+      const response = await fetch(`/control/${window.__townhallSession}/${w}`, b === undefined ? {} : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(b) });
+      return response.json();
+    },
+    [what, body],
+  );
 }
 
 // ---- the browser ----
@@ -132,7 +105,9 @@ const MISSING = !existsSync(path.join(DIST, 'index.html'))
   ? `${path.join(DIST, 'index.html')} is missing: build the UI first (in ui/: npm run build), then run npm run test:chromium`
   : !existsSync(CHROMIUM)
     ? `no Chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) or set CHROMIUM_PATH`
-    : null;
+    : !existsSync(DEVSERVER_BIN)
+      ? `no dev server at ${DEVSERVER_BIN}: cargo build -p townhall-devserver, or set TOWNHALL_DEVSERVER_BIN`
+      : null;
 if (MISSING) {
   console.error(`\n${MISSING}\n`);
   throw new Error(MISSING);
@@ -140,7 +115,7 @@ if (MISSING) {
 
 before(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  ({ server, base: BASE } = await serveDist());
+  ({ server, base: BASE } = await startDevServer());
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -149,7 +124,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  await new Promise((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server?.kill();
 });
 
 /** Records CSP violations in the page, for `problems()`. Runs before any of the app's code. */
@@ -197,10 +172,10 @@ async function assertNoProblems(p, where) {
   assert.deepEqual(found, [], `${where}: console errors, exceptions, dialogs or CSP violations:\n${found.join('\n')}`);
 }
 
-/** Loads the app with `scenario` at `hash` and waits until the mock backend is installed. */
+/** Loads the app with `scenario` at `hash` and waits until its dev server session is open. */
 async function loadApp(page, scenario, hash = '#/') {
-  await page.goto(`${BASE}/?mock=${scenario}${hash}`);
-  await page.waitForFunction(() => window.__townhallMock !== undefined, null, { timeout: MOCK_TIMEOUT });
+  await page.goto(`${BASE}/?dev=${scenario}${hash}`);
+  await page.waitForFunction(() => window.__townhallSession !== undefined, null, { timeout: MOCK_TIMEOUT });
 }
 
 /** Waits for no spinner and two frames, so a screenshot shows the settled screen. */
@@ -213,33 +188,43 @@ function shotPath(sizeName, screen, suffix = '') {
   return path.join(SHOTS, `${sizeName}-${screen}${suffix ? `-${suffix}` : ''}.png`);
 }
 
-/** Ids from the running mock: an open dialogue and a question with an answer, for the detail screens. */
+const ALL = { dialogue: null, statuses: [], topic: null, kind: null, agency: null, overdue: false, escalated: false, include_merged: true };
+
+/** Every question the page's replica holds, as the list shows them. */
+async function allQuestions(page) {
+  return (await invoke(page, 'question_list', { filter: ALL, sort: 'oldest', page: { offset: 0, limit: 500 } })).rows;
+}
+
+/** Ids from the page's replica: an open dialogue and a question with an answer, for the detail screens. */
 async function mockIds(page) {
-  return page.evaluate(() => {
-    const mock = window.__townhallMock;
-    const w = mock.world;
-    const dialogue = w.dialogues.find((d) => d.status === 'open') ?? w.dialogues[0];
-    // An agency sees only what is assigned to it.
-    const agency = mock.identity?.agency ?? null;
-    const assigned = w.assignments.find((a) => a.terms.agency === agency)?.question;
-    const answered = new Set(w.answers.map((a) => a.question));
-    const question = agency ? w.questions.find((q) => q.id === assigned) : w.questions.find((q) => answered.has(q.id) && q.status !== 'merged');
-    const merged = w.questions.find((q) => q.merged_into !== null);
-    // A question assigned twice (reopened once), and the last raising of a repeated petition.
-    const rounds = w.questions.find((q) => w.assignments.filter((a) => a.question === q.id).length > 1);
-    const repeated = w.questions.find((q) => q.repeat_of !== null && !w.questions.some((o) => o.repeat_of === q.id));
-    const planned = w.dialogues.find((d) => d.status === 'planned');
-    const answeredInWriting = w.questions.find((q) => q.status === 'answered' && q.repeat_of === null);
-    return {
-      answered: answeredInWriting?.id ?? null,
-      dialogue: dialogue?.id ?? null,
-      question: (question ?? w.questions[0])?.id ?? null,
-      merged: merged?.id ?? null,
-      rounds: rounds?.id ?? null,
-      repeated: repeated?.id ?? null,
-      planned: planned?.id ?? null,
-    };
-  });
+  const dialogues = await invoke(page, 'dialogue_list');
+  const device = await invoke(page, 'device_info');
+  const rows = await allQuestions(page);
+  const dialogue = dialogues.find((d) => d.dialogue.status === 'open') ?? dialogues[0];
+  // An agency sees only what is assigned to it.
+  const agency = device.identity?.agency ?? null;
+  const question = agency ? rows.find((q) => q.agency === agency) : rows.find((q) => q.status === 'answered') ?? rows.find((q) => q.status !== 'merged');
+  const merged = rows.find((q) => q.merged_into !== null);
+  const repeated = rows.find((q) => q.repeat_of !== null && !rows.some((o) => o.repeat_of === q.id));
+  const planned = dialogues.find((d) => d.dialogue.status === 'planned');
+  const answered = rows.find((q) => q.status === 'answered' && q.repeat_of === null);
+  let rounds = null;
+  for (const q of rows.filter((r) => r.status === 'assigned')) {
+    const detail = await invoke(page, 'question_get', { id: q.id });
+    if (detail.assignments.length > 1) {
+      rounds = q.id;
+      break;
+    }
+  }
+  return {
+    answered: answered?.id ?? null,
+    dialogue: dialogue?.dialogue.id ?? null,
+    question: (question ?? rows[0])?.id ?? null,
+    merged: merged?.id ?? null,
+    rounds,
+    repeated: repeated?.id ?? null,
+    planned: planned?.dialogue.id ?? null,
+  };
 }
 
 // ---- checks done in the page ----
@@ -550,8 +535,8 @@ describe('behaviour', () => {
       assert.equal(await content.inputValue(), '', 'the content field is empty for the next question');
       assert.equal(await page.getByTestId('capture-citizen-name').inputValue(), '', 'the citizen is cleared');
       assert.equal(await page.getByTestId('capture-kind-proposal').getAttribute('aria-pressed'), 'true', 'the kind stays for the next question');
-      const stored = await page.evaluate((n) => window.__townhallMock.world.questions.some((q) => `${q.letter}-${String(q.counter).padStart(3, '0')}` === n), number);
-      assert.ok(stored, `the mock holds the saved question ${number}`);
+      const stored = (await allQuestions(page)).some((q) => q.number === number);
+      assert.ok(stored, `the replica holds the saved question ${number}`);
       await page.screenshot({ path: shotPath(SIZES.tablet.name, 'capture-saved') });
 
       // Half-way through the next question, the app is reloaded (killed and restarted).
@@ -634,12 +619,8 @@ describe('behaviour', () => {
     try {
       const { page } = s;
       await loadApp(page, 'xss');
-      const qid = await page.evaluate(() => {
-        const w = window.__townhallMock.world;
-        const withAnswers = new Set(w.answers.map((a) => a.question));
-        const withAssignment = new Set(w.assignments.map((a) => a.question));
-        return (w.questions.find((q) => withAnswers.has(q.id) && withAssignment.has(q.id)) ?? w.questions[0]).id;
-      });
+      const xssRows = await allQuestions(page);
+      const qid = (xssRows.find((q) => q.status === 'resolved') ?? xssRows[0]).id;
       await go(page, '#/questions', '[data-testid="question-row"]');
       await check(s, 'questions');
       await go(page, `#/questions/${qid}`, '[data-testid="question-content"]');
@@ -658,10 +639,10 @@ describe('behaviour', () => {
     }
 
     // The agency's screen: the same world seen from the agency's device.
-    const a = await session(SIZES.tablet, actAsAgency);
+    const a = await session(SIZES.tablet);
     try {
       const { page } = a;
-      await loadApp(a.page, 'xss');
+      await loadApp(a.page, 'xss-agency');
       await go(page, '#/work', '[data-testid="work-row"]');
       await check(a, 'work');
       await tap(page.getByTestId('work-row').first());
@@ -714,7 +695,7 @@ describe('behaviour', () => {
       assert.equal((await page.getByTestId('nav-settings').textContent())?.trim(), 'Settings');
       assert.equal((await page.locator('h1').first().textContent())?.trim(), 'Settings');
       assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
-      assert.equal(await page.evaluate(() => window.__townhallMock.settings.language), 'en', 'the choice is saved with settings_set');
+      assert.equal((await invoke(page, 'settings_get')).language, 'en', 'the choice is saved with settings_set');
       await page.screenshot({ path: shotPath(SIZES.tablet.name, 'settings-en') });
       await assertNoProblems(s, 'language switch');
     } finally {
@@ -789,25 +770,11 @@ describe('behaviour', () => {
       const rowCount = () => page.locator('[data-testid="question-row"]').count();
       assert.ok((await rowCount()) < 100, 'few rows at the top');
 
-      // Frames are timed with requestAnimationFrame for the whole scripted scroll. The mock
-      // backend answers on the page's own thread (the Rust side does not), so its time is
-      // measured too, to tell the two apart.
+      // Frames are timed with requestAnimationFrame for the whole scripted scroll. The core
+      // answers in another process, as in the app, so the page's thread does the UI alone.
       await page.evaluate(() => {
         const rec = { times: [], maxRows: 0, running: true, mockMs: 0, mockCalls: 0 };
         window.__frames = rec;
-        const mock = window.__townhallMock;
-        const handle = mock.handle.bind(mock);
-        mock.handle = (command, args) => {
-          const start = performance.now();
-          try {
-            return handle(command, args);
-          } finally {
-            if (rec.running) {
-              rec.mockMs += performance.now() - start;
-              rec.mockCalls += 1;
-            }
-          }
-        };
         const tick = (now) => {
           rec.times.push(now);
           rec.maxRows = Math.max(rec.maxRows, document.querySelectorAll('[data-testid="question-row"], .placeholder').length);
@@ -886,10 +853,10 @@ describe('behaviour', () => {
 // ---- follow-up and reports ----
 
 /** The mock's own figures, computed in the page: follow-up counts and a report. */
-const mockFollowUp = (page) => page.evaluate(() => {
-  const f = window.__townhallMock.followUp();
+const mockFollowUp = async (page) => {
+  const f = await invoke(page, 'followup_summary');
   return { overdue: f.overdue, escalated: f.escalated, dueSoon: f.due_soon, numbers: f.questions.map((q) => q.number), escalatedNumbers: f.questions.filter((q) => q.standing?.escalated).map((q) => q.number) };
-});
+};
 const digits = (text) => Number((text ?? '').replace(/\D/g, ''));
 
 describe('follow-up and reports', () => {
@@ -955,7 +922,8 @@ describe('follow-up and reports', () => {
       // Settings turn reminders off, saved with settings_set.
       await go(page, '#/settings', '[data-testid="settings-reminders"]');
       await tap(page.getByTestId('settings-reminders'));
-      await page.waitForFunction(() => window.__townhallMock.settings.reminders === false, null, { timeout: MOCK_TIMEOUT });
+      for (let i = 0; i < 50 && (await invoke(page, 'settings_get')).reminders !== false; i += 1) await page.waitForTimeout(100);
+      assert.equal((await invoke(page, 'settings_get')).reminders, false, 'reminders are off in the saved settings');
       await assertNoProblems(s, 'reminder');
     } finally {
       await s.close();
@@ -968,7 +936,7 @@ describe('follow-up and reports', () => {
     try {
       await loadApp(page, 'leader');
       const { answered } = await mockIds(page);
-      const expectedDue = await page.evaluate(() => window.__townhallMock.handle('followup_default_due_date'));
+      const expectedDue = await invoke(page, 'followup_default_due_date');
       await go(page, `#/questions/${answered}`, '[data-testid="status-reopened"]');
       await tap(page.getByTestId('status-reopened'));
       await page.getByTestId('reopen-form').waitFor({ timeout: MOCK_TIMEOUT });
@@ -985,7 +953,7 @@ describe('follow-up and reports', () => {
       await page.waitForFunction(() => document.querySelectorAll('[data-testid="round"]').length === 2, null, { timeout: MOCK_TIMEOUT });
       const second = page.locator('[data-testid="round"][data-round="2"]');
       assert.match((await second.textContent()) ?? '', /chưa nêu thời gian sửa đường/);
-      const status = await page.evaluate((id) => window.__townhallMock.world.questions.find((q) => q.id === id).status, answered);
+      const status = (await invoke(page, 'question_get', { id: answered })).question.status;
       assert.equal(status, 'assigned');
       await page.getByTestId('rounds').scrollIntoViewIfNeeded();
       await page.screenshot({ path: shotPath(SIZES.tablet.name, 'question-reopened') });
@@ -1005,11 +973,14 @@ describe('follow-up and reports', () => {
       assert.equal((await page.getByTestId('repeats-summary').textContent())?.trim(), 'Đã nêu 3 lần, chưa giải quyết');
       assert.equal(await page.locator('[data-testid="repeat-item"]').count(), 3);
       // A question of the open dialogue whose words were raised before, not yet linked.
-      const target = await page.evaluate(() => {
-        const mock = window.__townhallMock;
-        const open = mock.world.dialogues.find((d) => d.status === 'open');
-        return mock.world.questions.find((q) => q.dialogue === open.id && q.repeat_of === null && q.status !== 'merged' && mock.handle('question_repeat_candidates', { id: q.id, limit: 5 }).length > 0)?.id;
-      });
+      const openDialogue = (await invoke(page, 'dialogue_list')).find((d) => d.dialogue.status === 'open');
+      let target;
+      for (const q of (await allQuestions(page)).filter((r) => r.dialogue === openDialogue.dialogue.id && r.repeat_of === null && r.status !== 'merged')) {
+        if ((await invoke(page, 'question_repeat_candidates', { id: q.id, limit: 5 })).length > 0) {
+          target = q.id;
+          break;
+        }
+      }
       assert.ok(target, 'a question with candidates');
       await go(page, `#/questions/${target}`, '[data-testid="repeat-find"]');
       await tap(page.getByTestId('repeat-find'));
@@ -1020,9 +991,9 @@ describe('follow-up and reports', () => {
       await tap(page.getByTestId('repeat-link').first());
       await page.getByTestId('repeats-summary').waitFor({ timeout: MOCK_TIMEOUT });
       assert.match((await page.getByTestId('repeats-summary').textContent()) ?? '', /Đã nêu 2 lần/);
-      assert.ok(await page.evaluate((id) => window.__townhallMock.world.questions.find((q) => q.id === id).repeat_of !== null, target));
+      assert.ok((await invoke(page, 'question_get', { id: target })).question.repeat_of !== null);
       await tap(page.getByTestId('repeat-unlink'));
-      await page.waitForFunction((id) => window.__townhallMock.world.questions.find((q) => q.id === id).repeat_of === null, target, { timeout: MOCK_TIMEOUT });
+      await page.waitForFunction(async (id) => (await window.__TAURI_INTERNALS__.invoke('question_get', { id })).question.repeat_of === null, target, { timeout: MOCK_TIMEOUT, polling: 200 });
       await page.getByTestId('repeats-summary').waitFor({ state: 'detached', timeout: MOCK_TIMEOUT });
       await assertNoProblems(s, 'repeat link');
     } finally {
@@ -1043,7 +1014,7 @@ describe('follow-up and reports', () => {
       const kind = await overdue.getAttribute('data-kind');
       await tap(overdue.getByTestId('task-done'));
       await page.waitForFunction((k) => document.querySelector(`[data-testid="task"][data-kind="${k}"]`)?.dataset.state?.startsWith('done'), kind, { timeout: MOCK_TIMEOUT });
-      const today = await page.evaluate(() => window.__townhallMock.handle('followup_dialogue_plan', { dialogue: window.__townhallMock.world.dialogues[0].id }));
+      const today = await invoke(page, 'followup_dialogue_plan', { dialogue: (await invoke(page, 'dialogue_list'))[0].dialogue.id });
       const task = today.tasks.find((t) => t.task.kind === kind);
       assert.ok(task.task.done_on, 'done_on is set');
       assert.equal(task.state, 'done_late', 'done after its due date');
@@ -1067,15 +1038,15 @@ describe('follow-up and reports', () => {
       await go(l.page, '#/settings', '[data-testid="policy-readonly"]');
       assert.equal(await l.page.getByTestId('policy-save').count(), 0);
       assert.match((await l.page.getByTestId('policy-answer_working_days').textContent()) ?? '', /15 ngày làm việc/);
-      const refused = await l.page.evaluate(() => {
-        const mock = window.__townhallMock;
+      const policy = await invoke(l.page, 'followup_policy_get');
+      const refused = await l.page.evaluate(async (p) => {
         try {
-          mock.handle('followup_policy_set', { policy: { ...mock.world.policy, answer_working_days: 10 } });
+          await window.__TAURI_INTERNALS__.invoke('followup_policy_set', { policy: { ...p, answer_working_days: 10 } });
           return null;
         } catch (e) {
           return e.code;
         }
-      });
+      }, policy);
       assert.equal(refused, 'forbidden');
       await assertNoProblems(l, 'policy read-only');
     } finally {
@@ -1097,10 +1068,8 @@ describe('follow-up and reports', () => {
       await page.locator('[data-testid="policy-day"][data-date="2026-12-31"]').waitFor({ timeout: MOCK_TIMEOUT });
       await tap(page.getByTestId('policy-save'));
       await page.getByTestId('policy-saved').waitFor({ timeout: MOCK_TIMEOUT });
-      const saved = await page.evaluate(() => {
-        const p = window.__townhallMock.world.policy;
-        return { days: p.answer_working_days, added: p.calendar.find((y) => y.year === 2026).decisions.some((d) => d.changes.some((c) => c.date === '2026-12-31' && c.kind === 'day_off')) };
-      });
+      const p = await invoke(page, 'followup_policy_get');
+      const saved = { days: p.answer_working_days, added: p.calendar.find((y) => y.year === 2026).decisions.some((d) => d.changes.some((c) => c.date === '2026-12-31' && c.kind === 'day_off')) };
       assert.deepEqual(saved, { days: 10, added: true });
       await page.screenshot({ path: shotPath(SIZES.desktop.name, 'settings-policy-saved'), fullPage: true });
       await assertNoProblems(a, 'policy saved');
@@ -1118,7 +1087,7 @@ describe('follow-up and reports', () => {
       // The whole year.
       await page.getByTestId('report-period-kind').selectOption('year');
       const year = Number(await page.getByTestId('report-year').inputValue());
-      const expectYear = await page.evaluate((y) => window.__townhallMock.handle('report_get', { scope: { dialogue: null, period: { kind: 'year', year: y, index: 1 } } }), year);
+      const expectYear = await invoke(page, 'report_get', { scope: { dialogue: null, period: { kind: 'year', year, index: 1 } } });
       await page.waitForFunction((label) => document.querySelector('[data-testid="report"]')?.dataset.scope === label, expectYear.scope_label, { timeout: MOCK_TIMEOUT });
       assert.equal(expectYear.scope_label, `Năm ${year}`);
       assert.equal(digits(await page.getByTestId('report-total-questions').textContent()), expectYear.totals.questions);
@@ -1126,13 +1095,13 @@ describe('follow-up and reports', () => {
       assert.equal(digits(await page.getByTestId('report-total-in-writing').textContent()), expectYear.totals.answered_in_writing);
       assert.equal(digits(await page.getByTestId('report-total-overdue').textContent()), expectYear.totals.overdue);
       assert.equal(digits(await page.getByTestId('report-total-merged').textContent()), expectYear.totals.merged);
-      const listed = await page.evaluate(() => window.__townhallMock.world.questions.filter((q) => q.status !== 'merged').length);
-      assert.equal(expectYear.totals.questions, listed, 'this year holds every seeded question');
+      const listed = (await invoke(page, 'question_list', { filter: { ...ALL, include_merged: false }, sort: 'oldest', page: { offset: 0, limit: 1 } })).total;
+      assert.equal(expectYear.totals.questions, listed, 'this year holds every question the list counts');
       // One dialogue.
       await page.getByTestId('report-mode-dialogue').check();
       const { dialogue } = await mockIds(page);
       await page.getByTestId('report-dialogue').selectOption(dialogue);
-      const expectDialogue = await page.evaluate((d) => window.__townhallMock.handle('report_get', { scope: { dialogue: d, period: null } }), dialogue);
+      const expectDialogue = await invoke(page, 'report_get', { scope: { dialogue, period: null } });
       await page.waitForFunction((label) => document.querySelector('[data-testid="report"]')?.dataset.scope === label, expectDialogue.scope_label, { timeout: MOCK_TIMEOUT });
       assert.equal(digits(await page.getByTestId('report-total-questions').textContent()), expectDialogue.totals.questions);
       assert.equal(await page.locator('[data-testid="report-question-row"]').count(), Math.min(50, expectDialogue.totals.questions));
@@ -1148,7 +1117,7 @@ describe('follow-up and reports', () => {
       assert.match((await page.getByTestId('export-path').textContent()) ?? '', /Townhall\/bao-cao-doi-thoai-.*\.docx$/);
       assert.match((await page.getByTestId('export-size').textContent()) ?? '', /KB/);
       assert.equal(await page.locator('[data-testid="export-record"]').count(), 1);
-      const call = await page.evaluate(() => window.__townhallMock.calls.filter(([c]) => c === 'report_export').at(-1)[1]);
+      const call = (await control(page, 'calls')).filter((c) => c.command === 'report_export').at(-1).args;
       assert.equal(call.options.include_personal_data, false);
       assert.equal(call.options.signer.name, 'Nguyễn Văn Bình');
       assert.match(await page.evaluate(() => localStorage.getItem('townhall-export-options')), /Lâm Đồng/);
@@ -1203,11 +1172,8 @@ describe('follow-up and reports', () => {
     try {
       await loadApp(a.page, 'agency');
       await go(a.page, '#/followup', '[data-testid="followup-counts"]');
-      const own = await a.page.evaluate(() => {
-        const mock = window.__townhallMock;
-        const agency = mock.identity.agency;
-        return mock.followUp().questions.every((q) => q.agency === agency);
-      });
+      const agencyId = (await invoke(a.page, 'device_info')).identity.agency;
+      const own = (await invoke(a.page, 'followup_summary')).questions.every((q) => q.agency === agencyId);
       assert.ok(own);
       assert.equal(await a.page.getByTestId('followup-escalated-count').count(), 0, 'the agency sees the overdue count only');
       await assertNoProblems(a, 'agency follow-up');
@@ -1255,20 +1221,3 @@ describe('follow-up and reports', () => {
     }
   });
 });
-
-/**
- * Makes the mock's device the agency's (Sở Nông nghiệp và Môi trường) before the app starts,
- * so a scenario's world (xss) can be seen from the agency's screen. Runs as an init script.
- */
-function actAsAgency() {
-  let mock;
-  Object.defineProperty(window, '__townhallMock', {
-    configurable: true,
-    get: () => mock,
-    set(value) {
-      mock = value;
-      const agency = value.world.agencies.find((a) => a.name === 'Sở Nông nghiệp và Môi trường');
-      if (value.identity && agency) value.identity = { ...value.identity, role: 'agency', letter: 'G', agency: agency.id };
-    },
-  });
-}

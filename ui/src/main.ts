@@ -1,6 +1,7 @@
 // Starts the UI. Inside Tauri, `invoke` reaches the Rust side. In a plain browser with
-// `?mock=<scenario>` (tests, demos), the mock backend is loaded first, as a separate chunk
-// that Tauri never fetches.
+// `?dev=<scenario>` (`npm run dev`, the Chromium tests; `?mock=` is the older name), every
+// command goes to the development server, the same Rust core over HTTP (crates/devserver),
+// through a separate chunk that Tauri never fetches.
 
 import { mount } from 'svelte';
 
@@ -9,12 +10,11 @@ import './app.css';
 
 async function start(): Promise<void> {
   const params = new URLSearchParams(window.location.search);
-  const scenario = params.get('mock');
+  const scenario = params.get('dev') ?? params.get('mock');
   if (!('__TAURI_INTERNALS__' in window) && scenario) {
-    const { isScenario } = await import('./lib/mock/backend');
-    const { installMock } = await import('./lib/mock/install');
+    const { installDevServer } = await import('./lib/devserver');
     const latency = Number(params.get('latency') ?? '0');
-    installMock(isScenario(scenario) ? scenario : 'secretariat', Number.isFinite(latency) ? latency : 0);
+    await installDevServer(scenario, Number.isFinite(latency) ? latency : 0);
   }
   const target = document.getElementById('app');
   if (target) mount(App, { target });

@@ -78,6 +78,21 @@ pub(crate) fn npm_tests(dir: &Path, script: &str) -> Result<(TestCounts, bool)> 
         .run_tests()
 }
 
+/// The Chromium suite (`ui/e2e/`) against the development server, which is built first and
+/// named to the suite by `TOWNHALL_DEVSERVER_BIN`.
+pub(crate) fn chromium_tests(root: &Path) -> Result<(TestCounts, bool)> {
+    Cmd::cargo()
+        .current_dir(root)
+        .args(["build", "--locked", "-p", "townhall-devserver"])
+        .run()?;
+    let bin = target_dir(root).join("debug").join("townhall-devserver");
+    Cmd::new("npm")
+        .args(["run", "--silent", "test:chromium"])
+        .current_dir(root.join("ui"))
+        .env("TOWNHALL_DEVSERVER_BIN", bin)
+        .run_tests()
+}
+
 /// Where cargo puts what it builds.
 pub(crate) fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")

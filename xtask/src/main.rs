@@ -137,8 +137,10 @@ fn test(root: &Path) -> Result<()> {
         announce("no nightly toolchain: skipping the fuzz smoke run");
     }
 
-    announce("rendering every screen in Chromium at tablet sizes, with touch");
-    add(app::npm_tests(&root.join("ui"), "test:chromium")?);
+    announce(
+        "rendering every screen in Chromium at tablet sizes, with touch, against the dev server",
+    );
+    add(app::chromium_tests(root)?);
 
     announce("driving the real app in WebKitGTK through WebDriver, against a real server");
     app::build_binaries(root, false)?;

@@ -11,14 +11,14 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use chrono::Duration;
-use townhall_bench::corpus::Corpus;
-use townhall_bench::fixture;
 use townhall_core::{
     Clock, ExportFormat, ExportOptions, Replica, ReportScope, Signer, SystemClock,
 };
 use townhall_domain::calendar::HolidayCalendar;
 use townhall_domain::validate::{AnswerInput, AssignmentInput};
 use townhall_domain::{AgencyId, AnswerMode, QuestionId, Role};
+use townhall_testkit::corpus::Corpus;
+use townhall_testkit::fixture;
 
 /// The argument that makes this binary one export's child process.
 pub(crate) const CHILD_FLAG: &str = "--export-child";

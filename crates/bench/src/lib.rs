@@ -1,9 +1,6 @@
-//! Shared pieces of Townhall's benchmark harness and demo: a generator of realistic Vietnamese
-//! questions ([`corpus`]) and ready-made enrolled replicas with a province, dialogues and
-//! questions ([`fixture`]), the real server on loopback ([`server`]), and the load generator
-//! that plays hundreds of devices against the server binary ([`load`]).
+//! Townhall's benchmark harness: the load generator that plays hundreds of devices against the
+//! server binary ([`load`]). The question generator, the ready-made replicas and the server on
+//! loopback it builds on live in `townhall-testkit`, shared with the tests, the dev server and
+//! the demo.
 
-pub mod corpus;
-pub mod fixture;
 pub mod load;
-pub mod server;

@@ -7,7 +7,7 @@
 //!
 //! 1. a secretariat device plans the province: its communes and one dialogue in each;
 //! 2. each recorder enrols, captures its questions (realistic Vietnamese text from
-//!    [`crate::corpus`]) and pushes them in batches as it goes, then pulls its commune (paced,
+//!    `townhall_testkit::corpus`) and pushes them in batches as it goes, then pulls its commune (paced,
 //!    it pulls what is new after each push, as the app syncs);
 //! 3. the secretariat's laptops each enrol and pull the whole province.
 //!
@@ -46,7 +46,7 @@ use townhall_server::store::postgres::PostgresStore;
 use townhall_server::store::sqlite::SqliteStore;
 use townhall_server::store::{EnrolmentCode as StoredCode, Store, User};
 
-use crate::corpus::Corpus;
+use townhall_testkit::corpus::Corpus;
 
 /// How many recorders work one dialogue (one commune's hall).
 pub const RECORDERS_PER_DIALOGUE: usize = 10;

@@ -13,10 +13,10 @@ use anyhow::{Result, bail};
 
 mod export_bench;
 mod sync_bench;
-use townhall_bench::corpus::{Corpus, search_queries};
-use townhall_bench::fixture;
 use townhall_core::{Clock, QuestionFilter, SystemClock};
 use townhall_domain::{Role, TopicId};
+use townhall_testkit::corpus::{Corpus, search_queries};
+use townhall_testkit::fixture;
 
 /// Sizes of one run.
 struct Sizes {

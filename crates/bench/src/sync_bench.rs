@@ -5,12 +5,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use townhall_bench::corpus::Corpus;
-use townhall_bench::fixture;
-use townhall_bench::server::TestServer;
 use townhall_core::sync::{self, Progress, SyncClient};
 use townhall_core::{Clock, Replica, SystemClock};
 use townhall_domain::Role;
+use townhall_testkit::corpus::Corpus;
+use townhall_testkit::fixture;
+use townhall_testkit::server::TestServer;
 
 /// Runs the push and pull figures for `counts` questions.
 pub(crate) fn sync_throughput(counts: &[usize], pull_count: usize) -> Result<()> {

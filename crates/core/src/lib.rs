@@ -38,6 +38,7 @@ mod apply;
 mod badge;
 pub mod clock;
 mod command_error;
+pub mod commands;
 mod db;
 mod device;
 mod error;
@@ -51,6 +52,9 @@ mod rows;
 pub mod search;
 mod settings;
 mod similar;
+/// The domain crate, so the command list ([`app_commands!`]) names its types from one root in
+/// every crate that expands it.
+pub use townhall_domain as domain;
 pub use townhall_domain::seed;
 mod stamp;
 mod status_sql;

@@ -14,10 +14,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use townhall_bench::corpus::Corpus;
-use townhall_bench::fixture;
 use townhall_core::{Clock, Replica, SystemClock};
 use townhall_domain::{Role, TopicId};
+use townhall_testkit::corpus::Corpus;
+use townhall_testkit::fixture;
 
 fn main() -> Result<()> {
     let path = PathBuf::from(

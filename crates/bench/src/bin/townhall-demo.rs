@@ -16,13 +16,11 @@ use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, bail};
 use chrono::Duration;
-use townhall_bench::corpus::Corpus;
-use townhall_bench::fixture;
 use townhall_core::{
     Clock, ManualClock, Page, QuestionFilter, QuestionSort, Replica, SystemClock, sync,
 };
-use townhall_domain::validate::{AnswerInput, AssignmentInput};
-use townhall_domain::{AnswerMode, QuestionStatus, Role};
+use townhall_domain::Role;
+use townhall_testkit::fixture;
 
 /// How many questions the demo captures without `--questions`: twenty per dialogue.
 const DEFAULT_QUESTIONS: usize = 100;
@@ -108,58 +106,7 @@ fn main() -> Result<()> {
         .lock()
         .map_err(|_| anyhow::anyhow!("the demo replica lock"))?;
     let replica = &mut *guard;
-    let province = fixture::setup_province(replica, now - Duration::days(40), 4)?;
-    let mut corpus = Corpus::new(2026);
-    let agencies = replica.agencies(false)?;
-    let mut captured = Vec::with_capacity(questions);
-    let dialogues = province.dialogues.len();
-    for (i, dialogue) in province.dialogues.iter().enumerate() {
-        // As even as it goes: the first dialogues take the remainder, one each.
-        let count = questions / dialogues + usize::from(i < questions % dialogues);
-        captured.extend(fixture::capture_many(
-            replica,
-            *dialogue,
-            &mut corpus,
-            count,
-        )?);
-    }
-    for (i, question) in captured.iter().enumerate() {
-        let agency = &agencies[i % agencies.len()];
-        // Questions answered on the spot are settled there; only the others go to agencies.
-        if replica.question(question.id)?.question.status != QuestionStatus::Received {
-            continue;
-        }
-        match i % 10 {
-            0..=3 => {
-                let due_on = past.today() + Duration::days(if i % 3 == 0 { 15 } else { 60 });
-                let input = AssignmentInput {
-                    agency: agency.id,
-                    due_on,
-                    instructions: "Trả lời bằng văn bản cho công dân".to_owned(),
-                };
-                replica.assign(question.id, &input)?;
-            }
-            5 => {
-                let input = AssignmentInput {
-                    agency: agency.id,
-                    due_on: past.today() + Duration::days(10),
-                    instructions: String::new(),
-                };
-                replica.assign(question.id, &input)?;
-                let answer = AnswerInput {
-                    mode: AnswerMode::Written,
-                    answered_by: agency.name.clone(),
-                    agency: Some(agency.id),
-                    content: "Cơ quan đã kiểm tra, trả lời bằng văn bản và hướng dẫn công dân."
-                        .to_owned(),
-                    document_number: Some(format!("{}/{}-VP", 100 + i, agency.short_name)),
-                    document_date: Some(past.today()),
-                };
-                replica.add_answer(question.id, &answer)?;
-            }
-            _ => {}
-        }
-    }
+    fixture::demo_province(replica, &past, now, questions)?;
     past.set(now);
     drop(guard);
     if let Some(url) = &server {

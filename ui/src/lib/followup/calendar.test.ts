@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { officialDecisions } from '../mock/official';
+import { officialDecisions } from './official.fixture';
 import { ageOf, median, ruleDaysOff, standingOf, WorkingCalendar } from './calendar';
 
 const official = new WorkingCalendar(officialDecisions());

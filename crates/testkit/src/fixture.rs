@@ -6,11 +6,15 @@ use std::sync::Arc;
 
 use anyhow::Result;
 use chrono::{DateTime, Duration, Utc};
-use townhall_core::{CaptureInput, Captured, Clock, DeviceIdentity, OnSiteAnswerInput, Replica};
-use townhall_domain::validate::{CitizenInput, DialogueInput, QuestionInput};
+use townhall_core::{
+    CaptureInput, Captured, Clock, DeviceIdentity, ManualClock, OnSiteAnswerInput, Replica,
+};
+use townhall_domain::validate::{
+    AnswerInput, AssignmentInput, CitizenInput, DialogueInput, QuestionInput,
+};
 use townhall_domain::{
-    DeviceId, DeviceLetter, DialogueId, Level, LocalityId, QuestionKind, QuestionSource, Role,
-    TopicId, UserId,
+    AnswerMode, DeviceId, DeviceLetter, DialogueId, Level, LocalityId, QuestionKind,
+    QuestionSource, QuestionStatus, Role, TopicId, UserId,
 };
 
 use crate::corpus::{Corpus, GeneratedQuestion};
@@ -201,4 +205,65 @@ pub fn load(
         loaded += n;
     }
     Ok(())
+}
+
+/// Fills a secretariat replica with the demo province: four communes and the province, each
+/// with a dialogue, `questions` generated questions spread evenly over them, four in ten
+/// assigned to agencies (some due within a fortnight, so overdue by `now`) and one in ten
+/// answered in writing. `past` is the replica's clock, set six weeks before `now` while the
+/// history is written; the caller moves it to `now` afterwards.
+pub fn demo_province(
+    replica: &mut Replica,
+    past: &ManualClock,
+    now: DateTime<Utc>,
+    questions: usize,
+) -> Result<Province> {
+    let province = setup_province(replica, now - Duration::days(40), 4)?;
+    let mut corpus = Corpus::new(2026);
+    let agencies = replica.agencies(false)?;
+    let mut captured = Vec::with_capacity(questions);
+    let dialogues = province.dialogues.len();
+    for (i, dialogue) in province.dialogues.iter().enumerate() {
+        // As even as it goes: the first dialogues take the remainder, one each.
+        let count = questions / dialogues + usize::from(i < questions % dialogues);
+        captured.extend(capture_many(replica, *dialogue, &mut corpus, count)?);
+    }
+    for (i, question) in captured.iter().enumerate() {
+        let agency = &agencies[i % agencies.len()];
+        // Questions answered on the spot are settled there; only the others go to agencies.
+        if replica.question(question.id)?.question.status != QuestionStatus::Received {
+            continue;
+        }
+        match i % 10 {
+            0..=3 => {
+                let due_on = past.today() + Duration::days(if i % 3 == 0 { 15 } else { 60 });
+                let input = AssignmentInput {
+                    agency: agency.id,
+                    due_on,
+                    instructions: "Trả lời bằng văn bản cho công dân".to_owned(),
+                };
+                replica.assign(question.id, &input)?;
+            }
+            5 => {
+                let input = AssignmentInput {
+                    agency: agency.id,
+                    due_on: past.today() + Duration::days(10),
+                    instructions: String::new(),
+                };
+                replica.assign(question.id, &input)?;
+                let answer = AnswerInput {
+                    mode: AnswerMode::Written,
+                    answered_by: agency.name.clone(),
+                    agency: Some(agency.id),
+                    content: "Cơ quan đã kiểm tra, trả lời bằng văn bản và hướng dẫn công dân."
+                        .to_owned(),
+                    document_number: Some(format!("{}/{}-VP", 100 + i, agency.short_name)),
+                    document_date: Some(past.today()),
+                };
+                replica.add_answer(question.id, &answer)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(province)
 }

@@ -110,8 +110,13 @@ impl TestServer {
 
     /// Issues an enrolment code for `user`, valid for a day.
     pub fn code(&self, user: UserId) -> Result<String> {
+        self.code_expiring(user, SystemClock.now() + chrono::Duration::hours(24))
+    }
+
+    /// Issues an enrolment code for `user` that expires at `expires_at` (in the past for a
+    /// code that has expired).
+    pub fn code_expiring(&self, user: UserId, expires_at: DateTime<Utc>) -> Result<String> {
         let code = EnrolmentCode::generate(&mut SystemRandom.rng());
-        let expires_at: DateTime<Utc> = SystemClock.now() + chrono::Duration::hours(24);
         self.store.add_enrolment_code(&StoredCode {
             code_hash: code.hash(),
             user,
