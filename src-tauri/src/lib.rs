@@ -55,6 +55,7 @@ macro_rules! townhall_handlers {
             $crate::commands::sync::sync_rejected,
             $crate::commands::sync::sync_retry_rejected,
             $crate::commands::sync::sync_dismiss_rejected,
+            $crate::commands::sync::sync_diagnostics,
             $crate::commands::followup::followup_policy_get,
             $crate::commands::followup::followup_policy_set,
             $crate::commands::followup::followup_default_due_date,
@@ -82,6 +83,21 @@ pub fn run() {
         .invoke_handler(townhall_handlers!())
         .setup(|app| {
             let dir = data_dir(app.handle())?;
+            // The log goes beside the replica, so one folder holds all a support person needs.
+            // A log that cannot be opened (a read-only folder) must not keep the app closed.
+            let log_dir = dir.join("logs");
+            match townhall_core::diagnostics::LogFile::open(&log_dir) {
+                Ok(log) => {
+                    log.install();
+                }
+                Err(error) => {
+                    #[allow(clippy::print_stderr, reason = "the log file is what failed")]
+                    {
+                        eprintln!("Townhall cannot write its log in {}: {error}", log_dir.display());
+                    }
+                }
+            }
+            tracing::info!(version = env!("CARGO_PKG_VERSION"), "app started");
             let state = AppState::open(&dir)?;
             sync_task::spawn(
                 app.handle().clone(),

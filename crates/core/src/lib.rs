@@ -13,12 +13,14 @@
 //! - [`followup`]: deadlines in working days, reminders, reopened and repeated petitions,
 //!   dialogue checklists.
 //! - [`sync`]: push the outbox and pull the server's change log.
+//! - [`diagnostics`]: the device's log file and the report a user copies for support.
 //! - [`clock`]: where time comes from ([`SystemClock`] or, in tests, [`ManualClock`]).
 
 pub mod app;
 mod apply;
 pub mod clock;
 mod db;
+pub mod diagnostics;
 mod error;
 pub mod followup;
 pub mod query;

@@ -37,3 +37,10 @@ pub fn sync_retry_rejected(state: State<'_, AppState>, seq: u64) -> CommandResul
 pub fn sync_dismiss_rejected(state: State<'_, AppState>, seq: u64) -> CommandResult<()> {
     state.write(|r| r.dismiss_rejected(seq))
 }
+
+/// A plain-text report for support (versions, device, sync state, the newest log lines),
+/// with no citizen details or token, for the user to copy into a message.
+#[tauri::command(async)]
+pub fn sync_diagnostics(state: State<'_, AppState>) -> CommandResult<String> {
+    state.diagnostics()
+}
