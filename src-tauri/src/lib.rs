@@ -93,7 +93,10 @@ pub fn run() {
                 Err(error) => {
                     #[allow(clippy::print_stderr, reason = "the log file is what failed")]
                     {
-                        eprintln!("Townhall cannot write its log in {}: {error}", log_dir.display());
+                        eprintln!(
+                            "Townhall cannot write its log in {}: {error}",
+                            log_dir.display()
+                        );
                     }
                 }
             }

@@ -524,7 +524,10 @@ fn the_device_log_and_support_report_say_what_happened_and_nothing_personal() {
         "the server refused a change",
         "status_not_allowed",
     ] {
-        assert!(file.contains(expected), "the log lacks {expected:?}:\n{file}");
+        assert!(
+            file.contains(expected),
+            "the log lacks {expected:?}:\n{file}"
+        );
         assert!(
             recorder_report.contains(expected),
             "the report lacks {expected:?}:\n{recorder_report}"

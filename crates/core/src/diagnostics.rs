@@ -319,7 +319,12 @@ mod tests {
         names.sort();
         assert_eq!(
             names,
-            ["townhall.log", "townhall.log.1", "townhall.log.2", "townhall.log.3"]
+            [
+                "townhall.log",
+                "townhall.log.1",
+                "townhall.log.2",
+                "townhall.log.3"
+            ]
         );
         for name in &names {
             let size = fs::metadata(dir.path().join(name)).unwrap().len();
@@ -328,12 +333,9 @@ mod tests {
         // The tail reads across files, newest last, and stops at `max`.
         let tail = log_tail(dir.path(), 3_000);
         assert_eq!(tail.len(), 3_000);
-        let numbers: Vec<u64> = tail
-            .iter()
-            .map(|l| l[..8].parse().unwrap())
-            .collect();
+        let numbers: Vec<u64> = tail.iter().map(|l| l[..8].parse().unwrap()).collect();
         assert!(numbers.windows(2).all(|w| w[1] == w[0] + 1), "in order");
-        let last = (LOG_FILE_BYTES as u64 / 1000) * 10 - 1;
+        let last = (LOG_FILE_BYTES / 1000) * 10 - 1;
         assert_eq!(*numbers.last().unwrap(), last);
     }
 
@@ -346,7 +348,10 @@ mod tests {
     #[test]
     fn a_server_address_keeps_only_its_origin() {
         for (url, origin) in [
-            ("https://sync.lamdong.gov.vn/v1?token=abc", "https://sync.lamdong.gov.vn"),
+            (
+                "https://sync.lamdong.gov.vn/v1?token=abc",
+                "https://sync.lamdong.gov.vn",
+            ),
             ("http://user:secret@10.0.0.5:8080/x", "http://10.0.0.5:8080"),
             ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
             ("host.example", "host.example"),
