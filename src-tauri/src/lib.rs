@@ -35,6 +35,24 @@ pub fn run() {
         .invoke_handler(townhall_handlers!())
         .setup(|app| {
             let dir = data_dir(app.handle())?;
+            // The log goes beside the replica, so one folder holds all a support person needs.
+            // A log that cannot be opened (a read-only folder) must not keep the app closed.
+            let log_dir = dir.join("logs");
+            match townhall_core::diagnostics::LogFile::open(&log_dir) {
+                Ok(log) => {
+                    log.install();
+                }
+                Err(error) => {
+                    #[allow(clippy::print_stderr, reason = "the log file is what failed")]
+                    {
+                        eprintln!(
+                            "Townhall cannot write its log in {}: {error}",
+                            log_dir.display()
+                        );
+                    }
+                }
+            }
+            tracing::info!(version = env!("CARGO_PKG_VERSION"), "app started");
             let state = AppState::open(&dir)?;
             sync_task::spawn(
                 app.handle().clone(),

@@ -20,6 +20,8 @@ pub struct AppState {
     pub sync: SyncHandle,
     /// Where report exports go, when not the default folder (`TOWNHALL_EXPORT_DIR`, tests).
     pub export_dir: Mutex<Option<PathBuf>>,
+    /// The folder of the app's log file, for the diagnostics report.
+    pub log_dir: PathBuf,
 }
 
 impl AppState {
@@ -38,6 +40,7 @@ impl AppState {
             replica: Arc::new(Mutex::new(writer)),
             reader: Mutex::new(reader),
             sync: SyncHandle::default(),
+            log_dir: dir.join("logs"),
             export_dir: Mutex::new(
                 std::env::var_os(crate::commands::shell::EXPORT_DIR_ENV)
                     .filter(|d| !d.is_empty())
@@ -66,6 +69,16 @@ impl AppState {
         };
         self.sync.wrote();
         Ok(out)
+    }
+
+    /// The report a user copies for support: versions, the device, its sync, the newest log
+    /// lines; no citizen details.
+    pub fn diagnostics(&self) -> Result<String, CommandError> {
+        let facts = townhall_core::diagnostics::AppFacts {
+            app_version: env!("CARGO_PKG_VERSION").to_owned(),
+            log_dir: Some(self.log_dir.clone()),
+        };
+        self.read(|r| townhall_core::diagnostics::report(r, &facts))
     }
 
     /// What the sync badge shows now.

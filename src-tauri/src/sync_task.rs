@@ -98,11 +98,19 @@ async fn run<R: Runtime>(app: AppHandle<R>, handle: SyncHandle, replica: Arc<Mut
             }
             () = tokio::time::sleep(wait) => {}
         }
-        let enrolled = replica
-            .lock()
-            .ok()
-            .and_then(|r| r.sync_config().ok().flatten())
-            .is_some();
+        let enrolled = match replica.lock() {
+            Ok(r) => match r.sync_config() {
+                Ok(config) => config.is_some(),
+                Err(error) => {
+                    tracing::warn!(code = error.code(), %error, "cannot read the sync settings");
+                    false
+                }
+            },
+            Err(_) => {
+                tracing::error!("the replica lock was poisoned; the sync task stops trying");
+                false
+            }
+        };
         if !enrolled {
             wait = PERIOD;
             continue;
@@ -112,7 +120,7 @@ async fn run<R: Runtime>(app: AppHandle<R>, handle: SyncHandle, replica: Arc<Mut
             l.progress = None;
         });
         emit_badge(&app, &handle, &replica);
-        let status = replica.lock().ok().and_then(|r| r.sync_status().ok());
+        let status = sync_status(&replica);
         let position_before = pull_position(&replica);
         let on_progress = |progress: Progress| {
             handle.update(|l| l.progress = Some(progress));
@@ -156,6 +164,17 @@ async fn run<R: Runtime>(app: AppHandle<R>, handle: SyncHandle, replica: Arc<Mut
     }
 }
 
+/// The replica's sync status; a failure to read it is logged and leaves the badge as it was.
+fn sync_status(replica: &Mutex<Replica>) -> Option<SyncStatus> {
+    match replica.lock().ok()?.sync_status() {
+        Ok(status) => Some(status),
+        Err(error) => {
+            tracing::warn!(code = error.code(), %error, "cannot read the sync status");
+            None
+        }
+    }
+}
+
 /// Where this replica's pull stands: its cursor in the server's log, and the log's epoch.
 fn pull_position(replica: &Mutex<Replica>) -> Option<(u64, String)> {
     let config = replica.lock().ok()?.sync_config().ok()??;
@@ -167,7 +186,13 @@ fn pull_position(replica: &Mutex<Replica>) -> Option<(u64, String)> {
 /// device is reminded too, and a day's new overdue questions are caught within a minute.
 fn remind<R: Runtime>(app: &AppHandle<R>, replica: &Mutex<Replica>) {
     let reminders = match replica.lock() {
-        Ok(mut r) => r.take_reminders().unwrap_or_default(),
+        Ok(mut r) => match r.take_reminders() {
+            Ok(reminders) => reminders,
+            Err(error) => {
+                tracing::warn!(code = error.code(), %error, "cannot work out today's reminders");
+                return;
+            }
+        },
         Err(_) => return,
     };
     let notifications = app.try_state::<tauri_plugin_notification::Notification<R>>();
@@ -175,19 +200,21 @@ fn remind<R: Runtime>(app: &AppHandle<R>, replica: &Mutex<Replica>) {
         if let Some(notifications) = &notifications {
             // No notification service (a bare desktop session) is not an error worth more than
             // the in-app reminder the event gives.
-            let _ = notifications
+            if let Err(error) = notifications
                 .builder()
                 .title(&reminder.title)
                 .body(&reminder.body)
-                .show();
+                .show()
+            {
+                tracing::info!(%error, "no system notification for a reminder");
+            }
         }
         let _ = app.emit(REMINDER_EVENT, reminder);
     }
 }
 
 fn emit_badge<R: Runtime>(app: &AppHandle<R>, handle: &SyncHandle, replica: &Mutex<Replica>) {
-    let status = replica.lock().ok().and_then(|r| r.sync_status().ok());
-    if let Some(status) = status {
+    if let Some(status) = sync_status(replica) {
         let _ = app.emit(BADGE_EVENT, handle.badge(status));
     }
 }

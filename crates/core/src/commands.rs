@@ -153,6 +153,9 @@ macro_rules! app_commands {
             write sync_retry_rejected(seq: u64) -> () = |r| r.retry_rejected(seq);
             /// Sets a refused change aside.
             write sync_dismiss_rejected(seq: u64) -> () = |r| r.dismiss_rejected(seq);
+            /// A plain-text report for support (versions, device, sync state, the newest log
+            /// lines), with no citizen details or token, for the user to copy into a message.
+            shell sync_diagnostics() -> String;
 
             // Follow-up.
             /// The follow-up policy: answer term, escalation delay, reminder window, official

@@ -98,6 +98,7 @@ pub(crate) fn migrate_to(conn: &mut Connection, target: i64) -> Result<()> {
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
+        tracing::info!(version, "replica migrated");
     }
     Ok(())
 }

@@ -13,6 +13,7 @@
 //! - [`followup`]: deadlines in working days, reminders, reopened and repeated petitions,
 //!   dialogue checklists.
 //! - [`sync`]: push the outbox and pull the server's change log.
+//! - [`diagnostics`]: the device's log file and the report a user copies for support.
 //! - [`clock`]: where time and random bits come from ([`SystemClock`] and [`SystemRandom`], or
 //!   in tests [`ManualClock`] and [`SeededRandom`]).
 //!
@@ -29,7 +30,7 @@
 //! 5. `replica` (the [`Replica`] itself, its writes and its transaction; over `apply`, `db`).
 //! 6. `rows` (the question row and its one mapper), `settings`, `device`.
 //! 7. Features: `query`, `followup`, `sync` (over `rows`, `replica`); then `similar`, `report`
-//!    (over `query`).
+//!    (over `query`), `diagnostics` (over `replica`, `sync`).
 //! 8. The app shell's shapes: `badge`, `command_error` (over `report`, `sync`), and `app`, which
 //!    only re-exports them for the shell.
 
@@ -41,6 +42,7 @@ mod command_error;
 pub mod commands;
 mod db;
 mod device;
+pub mod diagnostics;
 mod error;
 pub mod fold;
 pub mod followup;

@@ -240,7 +240,7 @@ macro_rules! dispatch {
                         reply(dispatch_one!(self, $kind $name ($($arg),*))?)
                     })*
                     _ => Err(CommandError::new(
-                        "unknown_command",
+                        ErrorCode::NotFound,
                         format!("no command is called {command}"),
                     )),
                 }
@@ -272,6 +272,15 @@ impl Session {
         self.badge()
     }
 
+    fn sync_diagnostics(&self) -> Result<String, CommandError> {
+        // The development server writes no log file of its own: the report has no log lines.
+        let facts = townhall_core::diagnostics::AppFacts {
+            app_version: concat!("devserver ", env!("CARGO_PKG_VERSION")).to_owned(),
+            log_dir: None,
+        };
+        self.read(|r| townhall_core::diagnostics::report(r, &facts))
+    }
+
     fn device_enrol(
         &self,
         _server_url: String,
@@ -280,7 +289,7 @@ impl Session {
     ) -> Result<(), CommandError> {
         // Answered in `invoke`, which can wait on the network; never reached.
         Err(CommandError::new(
-            "internal",
+            ErrorCode::Internal,
             "enrolment runs asynchronously",
         ))
     }
@@ -314,7 +323,7 @@ async fn run_blocking(
 ) -> Result<Value, CommandError> {
     tokio::task::spawn_blocking(f).await.unwrap_or_else(|e| {
         Err(CommandError::new(
-            "internal",
+            ErrorCode::Internal,
             format!("the command failed: {e}"),
         ))
     })

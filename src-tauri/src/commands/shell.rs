@@ -40,6 +40,13 @@ pub fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncBadge> {
     state.badge()
 }
 
+/// A plain-text report for support (versions, device, sync state, the newest log lines),
+/// with no citizen details or token, for the user to copy into a message.
+#[tauri::command(async)]
+pub fn sync_diagnostics(state: State<'_, AppState>) -> CommandResult<String> {
+    state.diagnostics()
+}
+
 /// Starts a sync in the background; returns at once.
 #[tauri::command(async)]
 pub fn sync_now(state: State<'_, AppState>) -> CommandResult<()> {

@@ -249,6 +249,8 @@ export const syncRetryRejected = (seq: number) => call<null>('sync_retry_rejecte
 
 export const syncDismissRejected = (seq: number) => call<null>('sync_dismiss_rejected', { seq });
 
+export const syncDiagnostics = () => call<string>('sync_diagnostics');
+
 // ---- follow-up ----
 
 export const followupPolicyGet = () => call<FollowUpPolicy>('followup_policy_get');

@@ -177,14 +177,21 @@ impl SearchIndex {
     /// attaches it: a file found damaged is replaced and rebuilt. Any other failure leaves the
     /// backlog for a later pass; search is derived data and never keeps the replica closed.
     pub(crate) fn recover(&self, replica: &Path) {
-        if let Err(e) = self.catch_up()
-            && is_unreadable(&e)
-        {
-            let conn = self.lock();
-            if replace(&conn, &index_path(replica)).is_ok() {
-                drop(conn);
-                let _ = self.catch_up();
+        match self.catch_up() {
+            Err(e) if is_unreadable(&e) => {
+                tracing::warn!(code = e.code(), error = %e, "search index damaged; replacing it");
+                let conn = self.lock();
+                if replace(&conn, &index_path(replica)).is_ok() {
+                    drop(conn);
+                    if let Err(e) = self.catch_up() {
+                        tracing::warn!(code = e.code(), error = %e, "search index rebuild failed");
+                    }
+                }
             }
+            Err(e) => {
+                tracing::warn!(code = e.code(), error = %e, "search index could not catch up; retried later");
+            }
+            Ok(_) => {}
         }
     }
 
@@ -356,9 +363,16 @@ fn rebuild(tx: Transaction<'_>, generation: i64, last: i64) -> Result<usize> {
         "INSERT INTO search.question_search (question_search) VALUES ('delete-all')",
         [],
     )?;
+    let started = std::time::Instant::now();
     let indexed = exec(&tx, &format!("{INSERT_ENTRIES} ORDER BY local_seq"), [])?;
     set_state(&tx, generation, last)?;
     tx.commit()?;
+    tracing::info!(
+        questions = indexed,
+        generation,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "search index rebuilt"
+    );
     Ok(indexed)
 }
 

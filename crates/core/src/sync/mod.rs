@@ -152,8 +152,20 @@ pub async fn enrol(
     device_name: &str,
 ) -> Result<(), SyncError> {
     let client = SyncClient::new(server_url, None)?;
-    let response = client.enrol(code, device_name).await?;
+    let response = match client.enrol(code, device_name).await {
+        Ok(response) => response,
+        Err(error) => {
+            tracing::warn!(code = error.code(), %error, "enrolment failed");
+            return Err(error);
+        }
+    };
     with_replica(replica, |r| r.enrol_with(server_url, &response))?;
+    tracing::info!(
+        device = %response.device,
+        role = response.role.as_str(),
+        letter = response.letter.as_str(),
+        "enrolled"
+    );
     Ok(())
 }
 
@@ -163,7 +175,24 @@ pub async fn sync(
     replica: &Arc<Mutex<Replica>>,
     progress: &(dyn Fn(Progress) + Send + Sync),
 ) -> Result<SyncReport, SyncError> {
+    let started = std::time::Instant::now();
     let result = sync_inner(replica, progress).await;
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    match &result {
+        Ok(report) => tracing::info!(
+            sent = report.sent,
+            received = report.received,
+            refused = report.rejected,
+            restarted = report.restarted,
+            elapsed_ms,
+            "sync done"
+        ),
+        // An expected state (no network, not enrolled yet) is not worth more than a line.
+        Err(error) if error.is_transient() || matches!(error, SyncError::NotEnrolled) => {
+            tracing::info!(code = error.code(), %error, elapsed_ms, "sync did not reach the server")
+        }
+        Err(error) => tracing::warn!(code = error.code(), %error, elapsed_ms, "sync failed"),
+    }
     let error = result.as_ref().err().map(|e| (e.code(), e.to_string()));
     with_replica(replica, |r| {
         r.record_sync_outcome(
@@ -214,6 +243,10 @@ async fn sync_inner(
             shown.sent += handled;
             progress(shown);
             if let Some(gap) = response.gap {
+                tracing::info!(
+                    expected = gap.expected,
+                    "the server lacks earlier changes of this device; sending them again"
+                );
                 // The server is missing earlier mutations (it was restored): send from there.
                 with_replica(replica, |r| {
                     let epoch = r.sync_config()?.map(|c| c.epoch).unwrap_or_default();
@@ -291,9 +324,15 @@ async fn sync_inner(
         }
         // The pull's questions can be found when the sync returns. An index that failed keeps
         // its backlog for the next pass; what was pulled is in the replica either way.
-        let _ = indexer.finish().await;
+        if let Err(error) = indexer.finish().await {
+            tracing::warn!(code = error.code(), %error, "search indexing after the pull failed; retried later");
+        }
         let restarted = restart.is_some();
         if let Some((epoch, last_applied_seq)) = restart {
+            tracing::info!(
+                last_applied_seq,
+                "the server was restored from a backup; pulling again from the start"
+            );
             with_replica(replica, |r| r.restart_sync(&epoch, last_applied_seq))?;
             report.restarted = true;
         }

@@ -140,6 +140,13 @@ impl Replica {
                 let (server_seq, code, reason) = match &result.outcome {
                     PushOutcome::Applied { server_seq } => (Some(*server_seq), None, None),
                     PushOutcome::Rejected { code, reason } => {
+                        // The reason may quote what was typed: only the code is logged.
+                        tracing::warn!(
+                            seq = result.seq,
+                            mutation = %result.mutation,
+                            code = code.as_str(),
+                            "the server refused a change"
+                        );
                         (None, Some(code.as_str()), Some(reason.as_str()))
                     }
                 };
