@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::Notify;
-use townhall_core::{Randomness, Replica, SystemRandom};
 use townhall_core::app::{DataChanged, SyncBadge};
 use townhall_core::sync::{self, Backoff, Progress, SyncError, SyncStatus};
+use townhall_core::{Randomness, Replica, SystemRandom};
 
 /// The event carrying the badge.
 pub const BADGE_EVENT: &str = "sync-badge";
@@ -102,7 +102,7 @@ async fn run<R: Runtime>(app: AppHandle<R>, handle: SyncHandle, replica: Arc<Mut
             Ok(r) => match r.sync_config() {
                 Ok(config) => config.is_some(),
                 Err(error) => {
-                    tracing::warn!(code = error.code(), %error, "cannot read the sync settings");
+                    tracing::warn!(code = error.code().as_str(), %error, "cannot read the sync settings");
                     false
                 }
             },
@@ -169,7 +169,7 @@ fn sync_status(replica: &Mutex<Replica>) -> Option<SyncStatus> {
     match replica.lock().ok()?.sync_status() {
         Ok(status) => Some(status),
         Err(error) => {
-            tracing::warn!(code = error.code(), %error, "cannot read the sync status");
+            tracing::warn!(code = error.code().as_str(), %error, "cannot read the sync status");
             None
         }
     }
@@ -189,7 +189,7 @@ fn remind<R: Runtime>(app: &AppHandle<R>, replica: &Mutex<Replica>) {
         Ok(mut r) => match r.take_reminders() {
             Ok(reminders) => reminders,
             Err(error) => {
-                tracing::warn!(code = error.code(), %error, "cannot work out today's reminders");
+                tracing::warn!(code = error.code().as_str(), %error, "cannot work out today's reminders");
                 return;
             }
         },

@@ -269,8 +269,12 @@ pub fn export_report_into(
     dir: &Path,
     now: DateTime<Utc>,
 ) -> std::result::Result<ExportDone, CommandError> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| CommandError::new(ErrorCode::Io, format!("cannot create {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        CommandError::new(
+            ErrorCode::Io,
+            format!("cannot create {}: {e}", dir.display()),
+        )
+    })?;
     let calendar = replica.policy()?.calendar;
     let stamp = now.format("%Y%m%d-%H%M%S");
     let scope_part = match (scope.dialogue, scope.period) {

@@ -80,7 +80,10 @@ impl DevServer {
             .ok_or_else(|| {
                 Failure::new(
                     StatusCode::NOT_FOUND,
-                    CommandError::new(ErrorCode::NotFound, format!("no session {id}: open one first")),
+                    CommandError::new(
+                        ErrorCode::NotFound,
+                        format!("no session {id}: open one first"),
+                    ),
                 )
             })
     }

@@ -160,7 +160,7 @@ impl Session {
         }
         if switches.failing && command != "sync_status" {
             return Err(CommandError::new(
-                "storage",
+                ErrorCode::Storage,
                 "the replica cannot be read or written (the error scenario)",
             ));
         }
@@ -300,7 +300,10 @@ impl Session {
         _options: townhall_core::ExportOptions,
     ) -> Result<(), CommandError> {
         // Answered in `invoke`, with the session's export folder; never reached.
-        Err(CommandError::new(ErrorCode::Internal, "exports run in `invoke`"))
+        Err(CommandError::new(
+            ErrorCode::Internal,
+            "exports run in `invoke`",
+        ))
     }
 }
 
@@ -310,8 +313,12 @@ fn parse<T: DeserializeOwned>(args: Value) -> Result<T, CommandError> {
     } else {
         args
     };
-    serde_json::from_value(args)
-        .map_err(|e| CommandError::new(ErrorCode::BadRequest, format!("the arguments do not fit: {e}")))
+    serde_json::from_value(args).map_err(|e| {
+        CommandError::new(
+            ErrorCode::BadRequest,
+            format!("the arguments do not fit: {e}"),
+        )
+    })
 }
 
 fn reply<T: Serialize>(value: T) -> Result<Value, CommandError> {

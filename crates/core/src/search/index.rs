@@ -179,17 +179,17 @@ impl SearchIndex {
     pub(crate) fn recover(&self, replica: &Path) {
         match self.catch_up() {
             Err(e) if is_unreadable(&e) => {
-                tracing::warn!(code = e.code(), error = %e, "search index damaged; replacing it");
+                tracing::warn!(code = e.code().as_str(), error = %e, "search index damaged; replacing it");
                 let conn = self.lock();
                 if replace(&conn, &index_path(replica)).is_ok() {
                     drop(conn);
                     if let Err(e) = self.catch_up() {
-                        tracing::warn!(code = e.code(), error = %e, "search index rebuild failed");
+                        tracing::warn!(code = e.code().as_str(), error = %e, "search index rebuild failed");
                     }
                 }
             }
             Err(e) => {
-                tracing::warn!(code = e.code(), error = %e, "search index could not catch up; retried later");
+                tracing::warn!(code = e.code().as_str(), error = %e, "search index could not catch up; retried later");
             }
             Ok(_) => {}
         }

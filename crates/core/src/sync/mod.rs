@@ -155,7 +155,7 @@ pub async fn enrol(
     let response = match client.enrol(code, device_name).await {
         Ok(response) => response,
         Err(error) => {
-            tracing::warn!(code = error.code(), %error, "enrolment failed");
+            tracing::warn!(code = error.code().as_str(), %error, "enrolment failed");
             return Err(error);
         }
     };
@@ -189,9 +189,11 @@ pub async fn sync(
         ),
         // An expected state (no network, not enrolled yet) is not worth more than a line.
         Err(error) if error.is_transient() || matches!(error, SyncError::NotEnrolled) => {
-            tracing::info!(code = error.code(), %error, elapsed_ms, "sync did not reach the server")
+            tracing::info!(code = error.code().as_str(), %error, elapsed_ms, "sync did not reach the server")
         }
-        Err(error) => tracing::warn!(code = error.code(), %error, elapsed_ms, "sync failed"),
+        Err(error) => {
+            tracing::warn!(code = error.code().as_str(), %error, elapsed_ms, "sync failed")
+        }
     }
     let error = result.as_ref().err().map(|e| (e.code(), e.to_string()));
     with_replica(replica, |r| {
@@ -325,7 +327,7 @@ async fn sync_inner(
         // The pull's questions can be found when the sync returns. An index that failed keeps
         // its backlog for the next pass; what was pulled is in the replica either way.
         if let Err(error) = indexer.finish().await {
-            tracing::warn!(code = error.code(), %error, "search indexing after the pull failed; retried later");
+            tracing::warn!(code = error.code().as_str(), %error, "search indexing after the pull failed; retried later");
         }
         let restarted = restart.is_some();
         if let Some((epoch, last_applied_seq)) = restart {
