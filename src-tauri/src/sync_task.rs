@@ -11,9 +11,9 @@ use std::time::Duration;
 
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tokio::sync::Notify;
-use townhall_core::{Randomness, Replica, SystemRandom};
 use townhall_core::app::{DataChanged, SyncBadge};
 use townhall_core::sync::{self, Backoff, Progress, SyncError, SyncStatus};
+use townhall_core::{Randomness, Replica, SystemRandom};
 
 /// The event carrying the badge.
 pub const BADGE_EVENT: &str = "sync-badge";
