@@ -8,7 +8,7 @@
 use std::collections::{BTreeSet, VecDeque};
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use townhall_domain::followup::{
     self, FollowUpPolicy, Milestone, TaskInput, TaskState, standard_checklist,
@@ -109,19 +109,6 @@ struct Reminded {
 }
 
 impl Replica {
-    /// The follow-up policy: the administrator's, or the built-in default until one arrives.
-    pub fn policy(&self) -> Result<FollowUpPolicy> {
-        let body: Option<String> = self
-            .conn()
-            .query_row("SELECT body FROM policy WHERE id = 1", [], |r| r.get(0))
-            .optional()?;
-        match body {
-            Some(body) => serde_json::from_str(&body)
-                .map_err(|e| ReplicaError::Corrupt(format!("policy: {e}"))),
-            None => Ok(FollowUpPolicy::default()),
-        }
-    }
-
     /// Sets the follow-up policy (administrator).
     pub fn set_policy(&mut self, policy: &FollowUpPolicy) -> Result<()> {
         policy.check()?;
@@ -133,7 +120,7 @@ impl Replica {
 
     /// The due date the assignment form proposes today: the policy's working days on.
     pub fn default_due_date(&self) -> Result<NaiveDate> {
-        let policy = self.policy()?;
+        let policy = policy(self.conn())?;
         let today = self.clock().today();
         policy
             .default_due_date(today)
@@ -319,64 +306,6 @@ impl Replica {
         })
     }
 
-    /// Every raising of the same matter as `question`, oldest first, itself included: the
-    /// questions it repeats and those that repeat it, as people linked them.
-    pub fn repeats(&self, question: QuestionId) -> Result<Vec<QuestionRow>> {
-        let policy = self.policy()?;
-        let mut ctx = row_context(self.conn(), self.clock().today(), &policy)?;
-        let conn = self.conn();
-        // The earliest raising: follow `repeat_of` up.
-        let mut root = question;
-        for _ in 0..MAX_CHAIN {
-            let up: Option<QuestionId> = conn
-                .query_row(
-                    "SELECT repeat_of FROM questions WHERE id = ?1",
-                    params![root.to_string()],
-                    |r| get_opt(r, 0),
-                )
-                .optional()?
-                .flatten();
-            match up {
-                Some(up) if up != question => root = up,
-                _ => break,
-            }
-        }
-        // Then everything linked below it.
-        let mut seen = BTreeSet::from([root]);
-        let mut queue = VecDeque::from([root]);
-        let mut down = conn.prepare_cached("SELECT id FROM questions WHERE repeat_of = ?1")?;
-        while let Some(at) = queue.pop_front() {
-            if seen.len() > MAX_CHAIN {
-                break;
-            }
-            let later = down
-                .query_map(params![at.to_string()], |r| get::<QuestionId>(r, 0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            for q in later {
-                if seen.insert(q) {
-                    queue.push_back(q);
-                }
-            }
-        }
-        if seen.len() == 1 {
-            return Ok(Vec::new());
-        }
-        let mut row = conn.prepare_cached(&format!(
-            "SELECT {QUESTION_COLUMNS} FROM questions q {QUESTION_JOINS} WHERE q.id = ?1"
-        ))?;
-        let mut rows = Vec::new();
-        for id in seen {
-            if let Some(r) = row
-                .query_row(params![id.to_string()], |r| question_row(r, &mut ctx))
-                .optional()?
-            {
-                rows.push(r);
-            }
-        }
-        rows.sort_by(|a, b| a.captured_at.cmp(&b.captured_at).then(a.id.cmp(&b.id)));
-        Ok(rows)
-    }
-
     /// What waits on this device's user today: for an agency its own assignments; for the
     /// secretariat and leaders everything, with the leaders' escalations; the secretariat also
     /// gets the preparation tasks. Recorders and administrators follow nothing up.
@@ -384,7 +313,7 @@ impl Replica {
         let Some(identity) = load_identity(self.conn())? else {
             return Err(ReplicaError::NotEnrolled);
         };
-        let policy = self.policy()?;
+        let policy = policy(self.conn())?;
         let mut ctx = row_context(self.conn(), self.clock().today(), &policy)?;
         let today = ctx.dates.today;
         let mut follow_up = FollowUp {
@@ -587,6 +516,80 @@ impl Replica {
         }
         Ok(out)
     }
+}
+
+/// The follow-up policy: the administrator's, or the built-in default until one arrives.
+pub(crate) fn policy(conn: &Connection) -> Result<FollowUpPolicy> {
+    let body: Option<String> = conn
+        .query_row("SELECT body FROM policy WHERE id = 1", [], |r| r.get(0))
+        .optional()?;
+    match body {
+        Some(body) => {
+            serde_json::from_str(&body).map_err(|e| ReplicaError::Corrupt(format!("policy: {e}")))
+        }
+        None => Ok(FollowUpPolicy::default()),
+    }
+}
+
+/// Every raising of the same matter as `question`, oldest first, itself included: the
+/// questions it repeats and those that repeat it, as people linked them.
+pub(crate) fn repeats(
+    conn: &Connection,
+    today: NaiveDate,
+    question: QuestionId,
+) -> Result<Vec<QuestionRow>> {
+    let policy = policy(conn)?;
+    let mut ctx = row_context(conn, today, &policy)?;
+    // The earliest raising: follow `repeat_of` up.
+    let mut root = question;
+    for _ in 0..MAX_CHAIN {
+        let up: Option<QuestionId> = conn
+            .query_row(
+                "SELECT repeat_of FROM questions WHERE id = ?1",
+                params![root.to_string()],
+                |r| get_opt(r, 0),
+            )
+            .optional()?
+            .flatten();
+        match up {
+            Some(up) if up != question => root = up,
+            _ => break,
+        }
+    }
+    // Then everything linked below it.
+    let mut seen = BTreeSet::from([root]);
+    let mut queue = VecDeque::from([root]);
+    let mut down = conn.prepare_cached("SELECT id FROM questions WHERE repeat_of = ?1")?;
+    while let Some(at) = queue.pop_front() {
+        if seen.len() > MAX_CHAIN {
+            break;
+        }
+        let later = down
+            .query_map(params![at.to_string()], |r| get::<QuestionId>(r, 0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for q in later {
+            if seen.insert(q) {
+                queue.push_back(q);
+            }
+        }
+    }
+    if seen.len() == 1 {
+        return Ok(Vec::new());
+    }
+    let mut row = conn.prepare_cached(&format!(
+        "SELECT {QUESTION_COLUMNS} FROM questions q {QUESTION_JOINS} WHERE q.id = ?1"
+    ))?;
+    let mut rows = Vec::new();
+    for id in seen {
+        if let Some(r) = row
+            .query_row(params![id.to_string()], |r| question_row(r, &mut ctx))
+            .optional()?
+        {
+            rows.push(r);
+        }
+    }
+    rows.sort_by(|a, b| a.captured_at.cmp(&b.captured_at).then(a.id.cmp(&b.id)));
+    Ok(rows)
 }
 
 /// The longest chain of repeats followed.

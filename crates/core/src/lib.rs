@@ -7,6 +7,9 @@
 //! works the same with or without a network.
 //!
 //! - [`Replica`]: open, enrol, write (capture, answer, assign, change status, merge duplicates).
+//!   Where a feature has become free functions over the connection ([`query`], and the
+//!   follow-up policy and repeats), its `Replica` methods are defined at the end of this file,
+//!   each one line delegating to the feature, as rust-analyzer's `Analysis` does.
 //! - [`query`]: dialogues, filtered and paged question lists, one question's full story.
 //! - [`search`]: diacritic-insensitive search ranked by relevance, with snippets.
 //! - [`report`]: the compiled reports and their `.docx`, `.xlsx` and `.csv` exports.
@@ -76,3 +79,70 @@ pub use report::{
     AgencyScorecard, ExportError, ExportFormat, ExportOptions, ExportRecord, ExportSummary, Period,
     PeriodKind, Report, ReportQuestion, ReportQuestionPage, ReportScope, ReportTotals, Signer,
 };
+use townhall_domain::followup::FollowUpPolicy;
+use townhall_domain::{Agency, Locality, QuestionId, Topic};
+
+// The facade: each method delegates in one line to its feature's free function, which takes
+// the connection and today's date rather than the replica, so features never reach each other
+// through it.
+impl Replica {
+    /// Every dialogue, latest first, with its question counts.
+    pub fn dialogues(&self) -> Result<Vec<DialogueSummary>> {
+        query::dialogues(self.conn(), self.clock().today())
+    }
+
+    /// One page of questions matching `filter`, ordered by `sort`.
+    pub fn questions(
+        &self,
+        filter: &QuestionFilter,
+        sort: QuestionSort,
+        page: Page,
+    ) -> Result<QuestionList> {
+        query::questions(self.conn(), self.clock().today(), filter, sort, page)
+    }
+
+    /// Searches questions ignoring case and Vietnamese diacritics, best match first.
+    ///
+    /// Matches words that start with each typed word, in the content, the display number and the
+    /// citizen's name and locality. An empty query (or one with no letters or digits) finds nothing.
+    /// A query matching more than [`query::RANK_WINDOW`] questions ranks the newest of them.
+    pub fn search(
+        &self,
+        query: &str,
+        filter: &QuestionFilter,
+        limit: u32,
+    ) -> Result<Vec<SearchHit>> {
+        query::search(self.conn(), self.clock().today(), query, filter, limit)
+    }
+
+    /// Everything about one question: answers, assignments, status history and earlier values.
+    pub fn question(&self, id: QuestionId) -> Result<QuestionDetail> {
+        query::question(self.conn(), self.clock().today(), id)
+    }
+
+    /// The topics, in their display order; archived ones only when asked for.
+    pub fn topics(&self, include_archived: bool) -> Result<Vec<Topic>> {
+        query::topics(self.conn(), include_archived)
+    }
+
+    /// The agencies by name; archived ones only when asked for.
+    pub fn agencies(&self, include_archived: bool) -> Result<Vec<Agency>> {
+        query::agencies(self.conn(), include_archived)
+    }
+
+    /// The localities, provinces first, then by name.
+    pub fn localities(&self) -> Result<Vec<Locality>> {
+        query::localities(self.conn())
+    }
+
+    /// The follow-up policy: the administrator's, or the built-in default until one arrives.
+    pub fn policy(&self) -> Result<FollowUpPolicy> {
+        followup::policy(self.conn())
+    }
+
+    /// Every raising of the same matter as `question`, oldest first, itself included: the
+    /// questions it repeats and those that repeat it, as people linked them.
+    pub fn repeats(&self, question: QuestionId) -> Result<Vec<QuestionRow>> {
+        followup::repeats(self.conn(), self.clock().today(), question)
+    }
+}

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use rusqlite::types::ToSql;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use townhall_domain::{
     Agency, AgencyId, Answer, AnswerBody, DeviceId, Dialogue, DialogueDetails, DialogueId,
@@ -11,7 +11,7 @@ use townhall_domain::{
 };
 
 use crate::error::{ReplicaError, Result};
-use crate::replica::Replica;
+use crate::followup;
 pub use crate::rows::{AssignmentView, QuestionRow, Round};
 use crate::rows::{
     FilterDates, QUESTION_COLUMNS, QUESTION_JOINS, question_row, rounds, row_context,
@@ -186,332 +186,333 @@ pub struct DialogueSummary {
 /// How many of a query's newest matches search ranks by relevance.
 pub const RANK_WINDOW: u32 = 1_000;
 
-impl Replica {
-    /// Every dialogue, latest first, with its question counts.
-    pub fn dialogues(&self) -> Result<Vec<DialogueSummary>> {
-        let today = self.clock().today().to_string();
-        let counted = status_sql::counted("q.status");
-        let open = status_sql::open("q.status");
-        let awaiting = status_sql::awaiting_agency("q.status");
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT d.id, d.title, d.level, d.locality, d.audience, d.venue, d.starts_at, d.hosts,
-                    d.coordinating_bodies, d.plan_issued_on, d.attendee_count, d.status,
-                    coalesce(l.name, ''),
-                    (SELECT count(*) FROM questions q WHERE q.dialogue = d.id AND {counted}),
-                    (SELECT count(*) FROM questions q WHERE q.dialogue = d.id AND {open}),
-                    (SELECT count(*) FROM questions q WHERE q.dialogue = d.id
-                        AND {awaiting} AND q.due_on < ?1)
-             FROM dialogues d LEFT JOIN localities l ON l.id = d.locality
-             ORDER BY d.starts_at DESC, d.id"
-        ))?;
-        let rows = stmt.query_map(params![today], |r| {
-            let starts_at: DateTime<FixedOffset> = get(r, 6)?;
-            Ok(DialogueSummary {
-                dialogue: Dialogue {
-                    id: get(r, 0)?,
-                    details: DialogueDetails {
-                        title: r.get(1)?,
-                        level: get(r, 2)?,
-                        locality: get(r, 3)?,
-                        audience: r.get(4)?,
-                        venue: r.get(5)?,
-                        starts_at: starts_at.to_utc(),
-                        hosts: r.get(7)?,
-                        coordinating_bodies: r.get(8)?,
-                        plan_issued_on: get_opt(r, 9)?,
-                        attendee_count: r.get(10)?,
-                    },
-                    status: get(r, 11)?,
+/// Every dialogue, latest first, with its question counts.
+pub(crate) fn dialogues(conn: &Connection, today: NaiveDate) -> Result<Vec<DialogueSummary>> {
+    let today = today.to_string();
+    let counted = status_sql::counted("q.status");
+    let open = status_sql::open("q.status");
+    let awaiting = status_sql::awaiting_agency("q.status");
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT d.id, d.title, d.level, d.locality, d.audience, d.venue, d.starts_at, d.hosts,
+                d.coordinating_bodies, d.plan_issued_on, d.attendee_count, d.status,
+                coalesce(l.name, ''),
+                (SELECT count(*) FROM questions q WHERE q.dialogue = d.id AND {counted}),
+                (SELECT count(*) FROM questions q WHERE q.dialogue = d.id AND {open}),
+                (SELECT count(*) FROM questions q WHERE q.dialogue = d.id
+                    AND {awaiting} AND q.due_on < ?1)
+         FROM dialogues d LEFT JOIN localities l ON l.id = d.locality
+         ORDER BY d.starts_at DESC, d.id"
+    ))?;
+    let rows = stmt.query_map(params![today], |r| {
+        let starts_at: DateTime<FixedOffset> = get(r, 6)?;
+        Ok(DialogueSummary {
+            dialogue: Dialogue {
+                id: get(r, 0)?,
+                details: DialogueDetails {
+                    title: r.get(1)?,
+                    level: get(r, 2)?,
+                    locality: get(r, 3)?,
+                    audience: r.get(4)?,
+                    venue: r.get(5)?,
+                    starts_at: starts_at.to_utc(),
+                    hosts: r.get(7)?,
+                    coordinating_bodies: r.get(8)?,
+                    plan_issued_on: get_opt(r, 9)?,
+                    attendee_count: r.get(10)?,
                 },
-                locality_name: r.get(12)?,
-                questions: r.get(13)?,
-                open: r.get(14)?,
-                overdue: r.get(15)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// One page of questions matching `filter`, ordered by `sort`.
-    pub fn questions(
-        &self,
-        filter: &QuestionFilter,
-        sort: QuestionSort,
-        page: Page,
-    ) -> Result<QuestionList> {
-        let policy = self.policy()?;
-        let mut ctx = row_context(self.conn(), self.clock().today(), &policy)?;
-        let (where_sql, args) = filter_sql(filter, ctx.dates, true);
-        let order = match sort {
-            QuestionSort::Newest => "q.captured_at DESC, q.id DESC",
-            QuestionSort::Oldest => "q.captured_at, q.id",
-            QuestionSort::Number => "q.number_letter, q.number_counter",
-            QuestionSort::DueDate => "q.due_on IS NULL, q.due_on, q.captured_at",
-        };
-        let sql = format!(
-            "SELECT {QUESTION_COLUMNS} FROM questions q {QUESTION_JOINS} WHERE {where_sql}
-             ORDER BY {order} LIMIT {} OFFSET {}",
-            page.limit.min(Page::MAX_LIMIT),
-            page.offset
-        );
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                question_row(r, &mut ctx)
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let total: u64 = self.conn().query_row(
-            &format!("SELECT count(*) FROM questions q WHERE {where_sql}"),
-            rusqlite::params_from_iter(args.iter()),
-            |r| r.get(0),
-        )?;
-        let (where_all, args_all) = filter_sql(filter, ctx.dates, false);
-        let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT q.status, count(*) FROM questions q WHERE {where_all} GROUP BY q.status"
-        ))?;
-        let by_status = stmt
-            .query_map(rusqlite::params_from_iter(args_all.iter()), |r| {
-                Ok(StatusCount {
-                    status: get(r, 0)?,
-                    count: r.get(1)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(QuestionList {
-            rows,
-            total,
-            by_status,
+                status: get(r, 11)?,
+            },
+            locality_name: r.get(12)?,
+            questions: r.get(13)?,
+            open: r.get(14)?,
+            overdue: r.get(15)?,
         })
-    }
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
 
-    /// Searches questions ignoring case and Vietnamese diacritics, best match first.
-    ///
-    /// Matches words that start with each typed word, in the content, the display number and the
-    /// citizen's name and locality. An empty query (or one with no letters or digits) finds nothing.
-    /// A query matching more than [`RANK_WINDOW`] questions ranks the newest of them.
-    pub fn search(
-        &self,
-        query: &str,
-        filter: &QuestionFilter,
-        limit: u32,
-    ) -> Result<Vec<SearchHit>> {
-        let Some(expression) = fold::fts_match_expression(query) else {
-            return Ok(Vec::new());
-        };
-        let terms = fold::query_terms(query);
-        let policy = self.policy()?;
-        let mut ctx = row_context(self.conn(), self.clock().today(), &policy)?;
-        let (where_sql, mut args) = filter_sql(filter, ctx.dates, true);
-        args.insert(0, Box::new(expression));
-        // Placeholders in `where_sql` are numbered from 1; shift them past the MATCH argument.
-        let where_sql = shift_placeholders(&where_sql, 1);
-        // Rank only the newest matches: FTS5 walks a term's matches newest first and stops at
-        // the window, so a query matching most of 100,000 questions (`d`, `đường`) costs what one
-        // matching a few thousand does. Narrower queries are ranked over every match.
-        // The window's rows carry only (row, score); the page's columns are fetched afterwards.
-        let sql = format!(
-            "WITH window AS (
-                 SELECT s.rowid AS seq, bm25(question_search, 4.0, 1.0, 2.0) AS score
-                 FROM question_search s JOIN questions q ON q.local_seq = s.rowid
-                 WHERE question_search MATCH ?1 AND {where_sql}
-                 ORDER BY s.rowid DESC
-                 LIMIT {RANK_WINDOW}),
-             hits AS (SELECT seq, score FROM window ORDER BY score, seq DESC LIMIT {})
-             SELECT {QUESTION_COLUMNS} FROM hits JOIN questions q ON q.local_seq = hits.seq {QUESTION_JOINS}
-             ORDER BY hits.score, hits.seq DESC",
-            limit.min(Page::MAX_LIMIT)
-        );
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-                question_row(r, &mut ctx)
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        Ok(rows
-            .into_iter()
-            .map(|row| {
-                let snippet = fold::snippet(&row.content, &terms, 160);
-                SearchHit { row, snippet }
+/// One page of questions matching `filter`, ordered by `sort`.
+pub(crate) fn questions(
+    conn: &Connection,
+    today: NaiveDate,
+    filter: &QuestionFilter,
+    sort: QuestionSort,
+    page: Page,
+) -> Result<QuestionList> {
+    let policy = followup::policy(conn)?;
+    let mut ctx = row_context(conn, today, &policy)?;
+    let (where_sql, args) = filter_sql(filter, ctx.dates, true);
+    let order = match sort {
+        QuestionSort::Newest => "q.captured_at DESC, q.id DESC",
+        QuestionSort::Oldest => "q.captured_at, q.id",
+        QuestionSort::Number => "q.number_letter, q.number_counter",
+        QuestionSort::DueDate => "q.due_on IS NULL, q.due_on, q.captured_at",
+    };
+    let sql = format!(
+        "SELECT {QUESTION_COLUMNS} FROM questions q {QUESTION_JOINS} WHERE {where_sql}
+         ORDER BY {order} LIMIT {} OFFSET {}",
+        page.limit.min(Page::MAX_LIMIT),
+        page.offset
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            question_row(r, &mut ctx)
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let total: u64 = conn.query_row(
+        &format!("SELECT count(*) FROM questions q WHERE {where_sql}"),
+        rusqlite::params_from_iter(args.iter()),
+        |r| r.get(0),
+    )?;
+    let (where_all, args_all) = filter_sql(filter, ctx.dates, false);
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT q.status, count(*) FROM questions q WHERE {where_all} GROUP BY q.status"
+    ))?;
+    let by_status = stmt
+        .query_map(rusqlite::params_from_iter(args_all.iter()), |r| {
+            Ok(StatusCount {
+                status: get(r, 0)?,
+                count: r.get(1)?,
             })
-            .collect())
-    }
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(QuestionList {
+        rows,
+        total,
+        by_status,
+    })
+}
 
-    /// Everything about one question: answers, assignments, status history and earlier values.
-    pub fn question(&self, id: QuestionId) -> Result<QuestionDetail> {
-        let policy = self.policy()?;
-        let mut ctx = row_context(self.conn(), self.clock().today(), &policy)?;
-        let conn = self.conn();
-        let question = conn
-            .query_row(
-                &format!(
-                    "SELECT {QUESTION_COLUMNS} FROM questions q {QUESTION_JOINS} WHERE q.id = ?1"
-                ),
-                params![id.to_string()],
-                |r| question_row(r, &mut ctx),
-            )
-            .optional()?
-            .ok_or_else(|| ReplicaError::not_found("question", id))?;
-        let id_text = id.to_string();
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, question, mode, answered_by, agency, content, document_number, document_date, recorded_at
-             FROM answers WHERE question = ?1 ORDER BY recorded_at, id",
-        )?;
-        let answers = stmt
-            .query_map(params![id_text], |r| {
-                let number: Option<String> = r.get(6)?;
-                let date: Option<NaiveDate> = get_opt(r, 7)?;
-                let recorded_at: DateTime<FixedOffset> = get(r, 8)?;
-                Ok(Answer {
-                    id: get(r, 0)?,
-                    question: get(r, 1)?,
-                    body: AnswerBody {
-                        mode: get(r, 2)?,
-                        answered_by: r.get(3)?,
-                        agency: get_opt(r, 4)?,
-                        content: r.get(5)?,
-                        document: number
-                            .zip(date)
-                            .map(|(number, date)| DocumentRef { number, date }),
-                    },
-                    recorded_at: recorded_at.to_utc(),
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT s.id, s.agency, coalesce(a.name, ''), s.due_on, s.instructions, s.assigned_by, s.assigned_at
-             FROM assignments s LEFT JOIN agencies a ON a.id = s.agency
-             WHERE s.question = ?1 ORDER BY s.assigned_at, s.id",
-        )?;
-        let assignments = stmt
-            .query_map(params![id_text], |r| {
-                Ok(AssignmentView {
-                    id: get(r, 0)?,
-                    agency: get(r, 1)?,
-                    agency_name: r.get(2)?,
-                    due_on: get(r, 3)?,
-                    instructions: r.get(4)?,
-                    assigned_by: get(r, 5)?,
-                    assigned_at: get(r, 6)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, question, from_status, to_status, actor, role, note, at
-             FROM status_events WHERE question = ?1 ORDER BY at, id",
-        )?;
-        let status_events = stmt
-            .query_map(params![id_text], |r| {
-                let at: DateTime<FixedOffset> = get(r, 7)?;
-                Ok(StatusEvent {
-                    id: get(r, 0)?,
-                    question: get(r, 1)?,
-                    from: get(r, 2)?,
-                    to: get(r, 3)?,
-                    actor: get(r, 4)?,
-                    role: get(r, 5)?,
-                    note: r.get(6)?,
-                    at: at.to_utc(),
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT record_kind, record_id, field_group, value, stamp, reason, concurrent FROM history
-             WHERE record_id = ?1
-                OR record_id IN (SELECT id FROM answers WHERE question = ?1)
-                OR record_id IN (SELECT id FROM assignments WHERE question = ?1)
-             ORDER BY seq",
-        )?;
-        let history = stmt
-            .query_map(params![id_text], |r| {
-                let value: String = r.get(3)?;
-                let stamp: String = r.get(4)?;
-                Ok(HistoryEntry {
-                    record_kind: r.get(0)?,
-                    record_id: r.get(1)?,
-                    field_group: r.get(2)?,
-                    value: serde_json::from_str(&value).unwrap_or(serde_json::Value::String(value)),
-                    device: parse_stamp_key(&stamp).map(|s| s.device),
-                    reason: r.get(5)?,
-                    concurrent: r.get(6)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let next_statuses = ctx
-            .identity
-            .as_ref()
-            .map(|i| status::next_statuses(question.status, i.role))
-            .unwrap_or_default();
-        let reopen_notes: Vec<_> = status_events
-            .iter()
-            .filter(|e| e.to == QuestionStatus::Reopened)
-            .map(|e| (e.at, e.note.clone()))
-            .collect();
-        let written: Vec<_> = answers
-            .iter()
-            .filter(|a| a.body.mode == townhall_domain::AnswerMode::Written)
-            .map(|a| a.recorded_at)
-            .collect();
-        let rounds = rounds(&assignments, &reopen_notes, &written);
-        let repeats = self.repeats(id)?;
-        Ok(QuestionDetail {
-            question,
-            answers,
-            assignments,
-            status_events,
-            history,
-            next_statuses,
-            rounds,
-            repeats,
+/// Searches questions ignoring case and Vietnamese diacritics, best match first.
+///
+/// Matches words that start with each typed word, in the content, the display number and the
+/// citizen's name and locality. An empty query (or one with no letters or digits) finds nothing.
+/// A query matching more than [`RANK_WINDOW`] questions ranks the newest of them.
+pub(crate) fn search(
+    conn: &Connection,
+    today: NaiveDate,
+    query: &str,
+    filter: &QuestionFilter,
+    limit: u32,
+) -> Result<Vec<SearchHit>> {
+    let Some(expression) = fold::fts_match_expression(query) else {
+        return Ok(Vec::new());
+    };
+    let terms = fold::query_terms(query);
+    let policy = followup::policy(conn)?;
+    let mut ctx = row_context(conn, today, &policy)?;
+    let (where_sql, mut args) = filter_sql(filter, ctx.dates, true);
+    args.insert(0, Box::new(expression));
+    // Placeholders in `where_sql` are numbered from 1; shift them past the MATCH argument.
+    let where_sql = shift_placeholders(&where_sql, 1);
+    // Rank only the newest matches: FTS5 walks a term's matches newest first and stops at
+    // the window, so a query matching most of 100,000 questions (`d`, `đường`) costs what one
+    // matching a few thousand does. Narrower queries are ranked over every match.
+    // The window's rows carry only (row, score); the page's columns are fetched afterwards.
+    let sql = format!(
+        "WITH window AS (
+             SELECT s.rowid AS seq, bm25(question_search, 4.0, 1.0, 2.0) AS score
+             FROM question_search s JOIN questions q ON q.local_seq = s.rowid
+             WHERE question_search MATCH ?1 AND {where_sql}
+             ORDER BY s.rowid DESC
+             LIMIT {RANK_WINDOW}),
+         hits AS (SELECT seq, score FROM window ORDER BY score, seq DESC LIMIT {})
+         SELECT {QUESTION_COLUMNS} FROM hits JOIN questions q ON q.local_seq = hits.seq {QUESTION_JOINS}
+         ORDER BY hits.score, hits.seq DESC",
+        limit.min(Page::MAX_LIMIT)
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            question_row(r, &mut ctx)
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let snippet = fold::snippet(&row.content, &terms, 160);
+            SearchHit { row, snippet }
         })
-    }
+        .collect())
+}
 
-    /// The topics, in their display order; archived ones only when asked for.
-    pub fn topics(&self, include_archived: bool) -> Result<Vec<Topic>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT id, name, archived FROM topics WHERE archived = 0 OR ?1 ORDER BY position, name",
-        )?;
-        let rows = stmt.query_map(params![include_archived], |r| {
-            Ok(Topic {
+/// Everything about one question: answers, assignments, status history and earlier values.
+pub(crate) fn question(
+    conn: &Connection,
+    today: NaiveDate,
+    id: QuestionId,
+) -> Result<QuestionDetail> {
+    let policy = followup::policy(conn)?;
+    let mut ctx = row_context(conn, today, &policy)?;
+    let question = conn
+        .query_row(
+            &format!("SELECT {QUESTION_COLUMNS} FROM questions q {QUESTION_JOINS} WHERE q.id = ?1"),
+            params![id.to_string()],
+            |r| question_row(r, &mut ctx),
+        )
+        .optional()?
+        .ok_or_else(|| ReplicaError::not_found("question", id))?;
+    let id_text = id.to_string();
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, question, mode, answered_by, agency, content, document_number, document_date, recorded_at
+         FROM answers WHERE question = ?1 ORDER BY recorded_at, id",
+    )?;
+    let answers = stmt
+        .query_map(params![id_text], |r| {
+            let number: Option<String> = r.get(6)?;
+            let date: Option<NaiveDate> = get_opt(r, 7)?;
+            let recorded_at: DateTime<FixedOffset> = get(r, 8)?;
+            Ok(Answer {
                 id: get(r, 0)?,
-                name: r.get(1)?,
-                archived: r.get(2)?,
+                question: get(r, 1)?,
+                body: AnswerBody {
+                    mode: get(r, 2)?,
+                    answered_by: r.get(3)?,
+                    agency: get_opt(r, 4)?,
+                    content: r.get(5)?,
+                    document: number
+                        .zip(date)
+                        .map(|(number, date)| DocumentRef { number, date }),
+                },
+                recorded_at: recorded_at.to_utc(),
             })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// The agencies by name; archived ones only when asked for.
-    pub fn agencies(&self, include_archived: bool) -> Result<Vec<Agency>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT id, name, short_name, archived FROM agencies WHERE archived = 0 OR ?1 ORDER BY name",
-        )?;
-        let rows = stmt.query_map(params![include_archived], |r| {
-            Ok(Agency {
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.id, s.agency, coalesce(a.name, ''), s.due_on, s.instructions, s.assigned_by, s.assigned_at
+         FROM assignments s LEFT JOIN agencies a ON a.id = s.agency
+         WHERE s.question = ?1 ORDER BY s.assigned_at, s.id",
+    )?;
+    let assignments = stmt
+        .query_map(params![id_text], |r| {
+            Ok(AssignmentView {
                 id: get(r, 0)?,
-                name: r.get(1)?,
-                short_name: r.get(2)?,
-                archived: r.get(3)?,
+                agency: get(r, 1)?,
+                agency_name: r.get(2)?,
+                due_on: get(r, 3)?,
+                instructions: r.get(4)?,
+                assigned_by: get(r, 5)?,
+                assigned_at: get(r, 6)?,
             })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, question, from_status, to_status, actor, role, note, at
+         FROM status_events WHERE question = ?1 ORDER BY at, id",
+    )?;
+    let status_events = stmt
+        .query_map(params![id_text], |r| {
+            let at: DateTime<FixedOffset> = get(r, 7)?;
+            Ok(StatusEvent {
+                id: get(r, 0)?,
+                question: get(r, 1)?,
+                from: get(r, 2)?,
+                to: get(r, 3)?,
+                actor: get(r, 4)?,
+                role: get(r, 5)?,
+                note: r.get(6)?,
+                at: at.to_utc(),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT record_kind, record_id, field_group, value, stamp, reason, concurrent FROM history
+         WHERE record_id = ?1
+            OR record_id IN (SELECT id FROM answers WHERE question = ?1)
+            OR record_id IN (SELECT id FROM assignments WHERE question = ?1)
+         ORDER BY seq",
+    )?;
+    let history = stmt
+        .query_map(params![id_text], |r| {
+            let value: String = r.get(3)?;
+            let stamp: String = r.get(4)?;
+            Ok(HistoryEntry {
+                record_kind: r.get(0)?,
+                record_id: r.get(1)?,
+                field_group: r.get(2)?,
+                value: serde_json::from_str(&value).unwrap_or(serde_json::Value::String(value)),
+                device: parse_stamp_key(&stamp).map(|s| s.device),
+                reason: r.get(5)?,
+                concurrent: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let next_statuses = ctx
+        .identity
+        .as_ref()
+        .map(|i| status::next_statuses(question.status, i.role))
+        .unwrap_or_default();
+    let reopen_notes: Vec<_> = status_events
+        .iter()
+        .filter(|e| e.to == QuestionStatus::Reopened)
+        .map(|e| (e.at, e.note.clone()))
+        .collect();
+    let written: Vec<_> = answers
+        .iter()
+        .filter(|a| a.body.mode == townhall_domain::AnswerMode::Written)
+        .map(|a| a.recorded_at)
+        .collect();
+    let rounds = rounds(&assignments, &reopen_notes, &written);
+    let repeats = followup::repeats(conn, today, id)?;
+    Ok(QuestionDetail {
+        question,
+        answers,
+        assignments,
+        status_events,
+        history,
+        next_statuses,
+        rounds,
+        repeats,
+    })
+}
 
-    /// The localities, provinces first, then by name.
-    pub fn localities(&self) -> Result<Vec<Locality>> {
-        let mut stmt = self.conn().prepare_cached(
-            "SELECT id, name, level, parent FROM localities
-             ORDER BY CASE level WHEN 'province' THEN 0 WHEN 'district' THEN 1 ELSE 2 END, name",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(Locality {
-                id: get::<LocalityId>(r, 0)?,
-                name: r.get(1)?,
-                level: get::<Level>(r, 2)?,
-                parent: get_opt(r, 3)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
+/// The topics, in their display order; archived ones only when asked for.
+pub(crate) fn topics(conn: &Connection, include_archived: bool) -> Result<Vec<Topic>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, archived FROM topics WHERE archived = 0 OR ?1 ORDER BY position, name",
+    )?;
+    let rows = stmt.query_map(params![include_archived], |r| {
+        Ok(Topic {
+            id: get(r, 0)?,
+            name: r.get(1)?,
+            archived: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The agencies by name; archived ones only when asked for.
+pub(crate) fn agencies(conn: &Connection, include_archived: bool) -> Result<Vec<Agency>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, short_name, archived FROM agencies WHERE archived = 0 OR ?1 ORDER BY name",
+    )?;
+    let rows = stmt.query_map(params![include_archived], |r| {
+        Ok(Agency {
+            id: get(r, 0)?,
+            name: r.get(1)?,
+            short_name: r.get(2)?,
+            archived: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The localities, provinces first, then by name.
+pub(crate) fn localities(conn: &Connection) -> Result<Vec<Locality>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, level, parent FROM localities
+         ORDER BY CASE level WHEN 'province' THEN 0 WHEN 'district' THEN 1 ELSE 2 END, name",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Locality {
+            id: get::<LocalityId>(r, 0)?,
+            name: r.get(1)?,
+            level: get::<Level>(r, 2)?,
+            parent: get_opt(r, 3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// The WHERE clause and its arguments for a filter; `with_status` false leaves out the status

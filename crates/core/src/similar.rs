@@ -92,7 +92,7 @@ impl Replica {
                 .collect::<Vec<_>>()
                 .join(" OR ")
         );
-        let policy = self.policy()?;
+        let policy = crate::followup::policy(self.conn())?;
         let mut ctx = row_context(self.conn(), self.clock().today(), &policy)?;
         let (where_sql, mut args) = filter_sql(&QuestionFilter::default(), ctx.dates, true);
         args.insert(0, Box::new(expression));
