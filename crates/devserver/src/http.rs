@@ -167,6 +167,12 @@ async fn events(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Failure> {
     let session = server.session(&query.session)?;
     let receiver = session.events.subscribe();
+    // The app syncs on start and raises reminders after it: the page's first attempt comes
+    // once it listens.
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let _ = tokio::task::spawn_blocking(move || session.attempted()).await;
+    });
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
         loop {
             match receiver.recv().await {

@@ -212,9 +212,21 @@ impl Session {
     }
 
     fn sync_now(&self) -> Result<(), CommandError> {
-        // No sync task here: the badge is sent again so the page sees an attempt end.
-        self.emit_badge();
+        // No sync task here: an attempt "ends" at once, as the app's would offline.
+        self.attempted();
         Ok(())
+    }
+
+    /// What the app's sync task does after every attempt: sends the badge, and raises the
+    /// day's new deadline reminders (each once a day, in the user's language).
+    pub fn attempted(&self) {
+        self.emit_badge();
+        let reminders = lock(&self.writer)
+            .and_then(|mut r| Ok(r.take_reminders()?))
+            .unwrap_or_default();
+        for reminder in reminders {
+            self.emit("reminder", reminder);
+        }
     }
 }
 
