@@ -144,7 +144,9 @@ async function openPage(context) {
   const errors = [];
   const dialogs = [];
   page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
+    // A command the core refuses (a validation problem, a forbidden change) is answered with
+    // a 4xx, which the browser logs; the UI's handling of it is what the tests check.
+    if (msg.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text())) errors.push(`console.error: ${msg.text()}`);
   });
   page.on('pageerror', (err) => errors.push(`uncaught: ${err.message}`));
   page.on('dialog', (dialog) => {
@@ -887,7 +889,8 @@ describe('follow-up and reports', () => {
         assert.equal(tones[0], 'escalated', 'an escalated standing is drawn as such');
         // The leader's dashboard puts the escalated questions first.
         await go(page, '#/dashboard', '[data-testid="dashboard-escalated"]');
-        assert.equal(await page.locator('[data-testid="dashboard-escalated-row"]').count(), expected.escalated);
+        // The leader's dashboard lists the first ten; its count says how many there are.
+        assert.equal(await page.locator('[data-testid="dashboard-escalated-row"]').count(), Math.min(expected.escalated, 10));
         assert.equal(digits(await page.getByTestId('dashboard-escalated-count').textContent()), expected.escalated);
         await page.getByTestId('scorecards').waitFor({ timeout: MOCK_TIMEOUT });
         assert.ok((await page.locator('[data-testid="scorecard"]').count()) > 0, 'agency scorecards are listed');
@@ -895,7 +898,9 @@ describe('follow-up and reports', () => {
         // The escalated chip on the question list.
         await go(page, '#/questions', '[data-testid="filter-escalated"]');
         await tap(page.getByTestId('filter-escalated'));
-        await page.waitForFunction((n) => document.querySelectorAll('[data-testid="question-row"]').length === n, expected.escalated, { timeout: MOCK_TIMEOUT });
+        // The list is windowed: its total says how many match, the rows what fits.
+        await page.waitForFunction((n) => Number(document.querySelector('[data-testid="questions-total"]')?.textContent?.replace(/\D/g, '')) === n, expected.escalated, { timeout: MOCK_TIMEOUT });
+        assert.ok((await page.locator('[data-testid="question-row"]').count()) > 0, 'escalated questions are listed');
         assert.ok(page.url().includes('escalated=1'), 'the filter is in the address');
         assert.equal(await page.getByTestId('filter-escalated').getAttribute('aria-pressed'), 'true');
         assert.deepEqual(await smallTargets(page, MIN_TARGET, INLINE_LINK_EXCEPTIONS), []);

@@ -104,7 +104,9 @@ impl From<CommandError> for Failure {
     fn from(error: CommandError) -> Self {
         let status = match error.code.as_str() {
             "not_found" | "no_session" => StatusCode::NOT_FOUND,
-            "internal" | "storage" | "corrupt" | "io" => StatusCode::INTERNAL_SERVER_ERROR,
+            // A replica that fails (the `error` scenario) is an answer of the command, as
+            // in the app; only a fault of this server is a 5xx.
+            "internal" => StatusCode::INTERNAL_SERVER_ERROR,
             "conflict" | "status_not_allowed" => StatusCode::CONFLICT,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };

@@ -205,7 +205,10 @@ fn history(
 ) -> Result<()> {
     let first = province.dialogues[0];
     let last = *province.dialogues.last().context("a dialogue")?;
-    replica.set_dialogue_status(first, DialogueStatus::Open)?;
+    // The latest commune dialogue is the open one, so its questions have earlier ones to
+    // repeat.
+    let open = province.dialogues[province.communes.len().saturating_sub(1)];
+    replica.set_dialogue_status(open, DialogueStatus::Open)?;
     let filter = |dialogue| QuestionFilter {
         dialogue: Some(dialogue),
         ..QuestionFilter::default()
@@ -261,7 +264,7 @@ fn history(
     }
     // A petition raised at three dialogues, not yet settled.
     let mut chain = Vec::new();
-    for dialogue in [first, province.dialogues[1], last] {
+    for dialogue in [first, province.dialogues[1], province.dialogues[2]] {
         let rows = replica
             .questions(&filter(dialogue), QuestionSort::Newest, Page::first(100))?
             .rows;
@@ -285,6 +288,7 @@ fn history(
         .details;
     planned.starts_at = now + chrono::Duration::days(30);
     replica.add_standard_checklist(first)?;
+    replica.add_standard_checklist(open)?;
     let next = replica.create_dialogue(&townhall_domain::validate::DialogueInput {
         title: format!("{} (kỳ tới)", planned.title),
         level: planned.level,
@@ -361,6 +365,10 @@ fn xss(replica: &mut Replica, past: &ManualClock) -> Result<()> {
                     instructions: payload(i).to_owned(),
                 },
             )?;
+            if i % 4 == 2 {
+                // Left with the agency, for its work list.
+                continue;
+            }
             replica.add_answer(
                 captured.id,
                 &AnswerInput {

@@ -35,7 +35,7 @@ pub struct Call {
 pub struct Switches {
     /// Whether the sync badge says the server is reachable.
     pub online: bool,
-    /// Every command but the badge's fails with `storage` (the `error` scenario).
+    /// Every data command fails with `storage` (the `error` scenario).
     pub failing: bool,
     /// Delay before every answer.
     pub latency: Duration,
@@ -79,7 +79,8 @@ impl Session {
             switches: Mutex::new(switches),
             calls: Mutex::new(Vec::new()),
             events,
-            export_dir: dir.path().join("exports"),
+            // Named as the app's folder in the user's documents is.
+            export_dir: dir.path().join("Townhall"),
             dir,
         })
     }
@@ -157,7 +158,16 @@ impl Session {
         if !switches.latency.is_zero() {
             tokio::time::sleep(switches.latency).await;
         }
-        if switches.failing && command != "sync_status" {
+        // The shell still starts when the replica fails: who the device is, its settings and
+        // the badge come from elsewhere in the app.
+        let shell = [
+            "device_info",
+            "settings_get",
+            "settings_set",
+            "sync_status",
+            "sync_now",
+        ];
+        if switches.failing && !shell.contains(&command) {
             return Err(CommandError::new(
                 "storage",
                 "the replica cannot be read or written (the error scenario)",
