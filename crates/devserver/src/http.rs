@@ -406,9 +406,11 @@ mod tests {
             r#"{"app":{"security":{"csp":{"default-src":"'self'","connect-src":"ipc: http://ipc.localhost"}}}}"#,
         )
         .expect("a policy");
+        // Directives come in the order JSON objects keep here (by name); order does not
+        // change what a policy allows.
         assert_eq!(
             csp,
-            "default-src 'self'; connect-src 'self' ipc: http://ipc.localhost"
+            "connect-src 'self' ipc: http://ipc.localhost; default-src 'self'"
         );
         assert!(csp_from_tauri_conf("{}").is_err());
     }
