@@ -144,14 +144,20 @@ async function openPage(context) {
   const errors = [];
   const dialogs = [];
   page.on('console', (msg) => {
-    if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
+    // A command the core refuses (a validation problem, a forbidden change) is answered with
+    // a 4xx, which the browser logs; the UI's handling of it is what the tests check.
+    if (msg.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text())) errors.push(`console.error: ${msg.text()}`);
   });
   page.on('pageerror', (err) => errors.push(`uncaught: ${err.message}`));
   page.on('dialog', (dialog) => {
     dialogs.push(`${dialog.type()}: ${dialog.message()}`);
     void dialog.dismiss().catch(() => {});
   });
-  page.on('requestfailed', (req) => errors.push(`request failed: ${req.url()} (${req.failure()?.errorText})`));
+  page.on('requestfailed', (req) => {
+    // Leaving or reloading the page closes its event stream: not a failure.
+    if (new URL(req.url()).pathname === '/events' && req.failure()?.errorText === 'net::ERR_ABORTED') return;
+    errors.push(`request failed: ${req.url()} (${req.failure()?.errorText})`);
+  });
   await page.addInitScript(watchCsp);
   // tauri.conf.json sets `freezePrototype`: the WebView freezes Object.prototype before the app runs.
   await page.addInitScript(() => Object.freeze(Object.prototype));
@@ -197,7 +203,9 @@ async function allQuestions(page) {
 
 /** Ids from the page's replica: an open dialogue and a question with an answer, for the detail screens. */
 async function mockIds(page) {
-  const dialogues = await invoke(page, 'dialogue_list');
+  // The error scenario fails every command: its screens need no ids.
+  const dialogues = await invoke(page, 'dialogue_list').catch(() => null);
+  if (dialogues === null) return { answered: null, dialogue: null, question: null, merged: null, rounds: null, repeated: null, planned: null };
   const device = await invoke(page, 'device_info');
   const rows = await allQuestions(page);
   const dialogue = dialogues.find((d) => d.dialogue.status === 'open') ?? dialogues[0];
@@ -739,7 +747,8 @@ describe('behaviour', () => {
       const saved = page.getByTestId('capture-saved-number');
       await saved.waitFor({ state: 'visible', timeout: MOCK_TIMEOUT });
       const first = (await saved.textContent())?.trim();
-      assert.match(first ?? '', /^D-\d{3}$/);
+      const letter = (await invoke(page, 'device_info')).identity.letter;
+      assert.match(first ?? '', new RegExp(`^${letter}-\\d{3}$`), 'the number carries this device\'s letter');
       await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'capture-content', null, { timeout: MOCK_TIMEOUT });
       assert.equal(await page.getByTestId('capture-content').inputValue(), '');
 
@@ -748,7 +757,7 @@ describe('behaviour', () => {
       await tabUntil('capture-save', 60);
       await page.keyboard.press('Enter');
       await page.waitForFunction((n) => document.querySelector('[data-testid="capture-saved-number"]')?.textContent?.trim() !== n, first, { timeout: MOCK_TIMEOUT });
-      assert.match((await saved.textContent())?.trim() ?? '', /^D-\d{3}$/);
+      assert.match((await saved.textContent())?.trim() ?? '', new RegExp(`^${letter}-\\d{3}$`));
       assert.equal(await page.getByTestId('capture-content').inputValue(), '');
       await assertNoProblems(s, 'keyboard capture');
     } finally {
@@ -773,7 +782,7 @@ describe('behaviour', () => {
       // Frames are timed with requestAnimationFrame for the whole scripted scroll. The core
       // answers in another process, as in the app, so the page's thread does the UI alone.
       await page.evaluate(() => {
-        const rec = { times: [], maxRows: 0, running: true, mockMs: 0, mockCalls: 0 };
+        const rec = { times: [], maxRows: 0, running: true };
         window.__frames = rec;
         const tick = (now) => {
           rec.times.push(now);
@@ -820,19 +829,19 @@ describe('behaviour', () => {
           over50: deltas.filter((d) => d > 50).length,
           worst: Math.round(Math.max(0, ...deltas)),
           maxRows: rec.maxRows,
-          mockMs: Math.round(rec.mockMs),
-          mockCalls: rec.mockCalls,
         };
       });
       const report =
         `big list scroll: ${frames.count} frames, ${frames.over50} over 50 ms (worst ${frames.worst} ms), ` +
-        `at most ${frames.maxRows} rows in the page; the mock backend took ${frames.mockMs} ms in ${frames.mockCalls} calls on the page's thread`;
+        `at most ${frames.maxRows} rows in the page`;
       console.log(report);
       t.diagnostic(report);
       assert.ok(frames.maxRows < 100, `at most ${frames.maxRows} rows existed during the scroll`);
 
-      // At the end: real rows (no placeholders), the last one at the bottom of the list.
-      await page.waitForFunction(() => document.querySelectorAll('[data-testid="question-list"] .placeholder').length === 0 && document.querySelectorAll('[data-testid="question-row"]').length > 0, null, { timeout: MOCK_TIMEOUT });
+      // At the end: real rows (no placeholders), the last one at the bottom of the list. The
+      // pages asked for on the way down are answered one after another by a debug build of the
+      // core, so the last one may take a while.
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="question-list"] .placeholder').length === 0 && document.querySelectorAll('[data-testid="question-row"]').length > 0, null, { timeout: 60_000 });
       const end = await list.evaluate((el) => {
         const rows = [...el.querySelectorAll('[data-testid="question-row"]')];
         const listBox = el.getBoundingClientRect();
@@ -880,7 +889,8 @@ describe('follow-up and reports', () => {
         assert.equal(tones[0], 'escalated', 'an escalated standing is drawn as such');
         // The leader's dashboard puts the escalated questions first.
         await go(page, '#/dashboard', '[data-testid="dashboard-escalated"]');
-        assert.equal(await page.locator('[data-testid="dashboard-escalated-row"]').count(), expected.escalated);
+        // The leader's dashboard lists the first ten; its count says how many there are.
+        assert.equal(await page.locator('[data-testid="dashboard-escalated-row"]').count(), Math.min(expected.escalated, 10));
         assert.equal(digits(await page.getByTestId('dashboard-escalated-count').textContent()), expected.escalated);
         await page.getByTestId('scorecards').waitFor({ timeout: MOCK_TIMEOUT });
         assert.ok((await page.locator('[data-testid="scorecard"]').count()) > 0, 'agency scorecards are listed');
@@ -888,7 +898,9 @@ describe('follow-up and reports', () => {
         // The escalated chip on the question list.
         await go(page, '#/questions', '[data-testid="filter-escalated"]');
         await tap(page.getByTestId('filter-escalated'));
-        await page.waitForFunction((n) => document.querySelectorAll('[data-testid="question-row"]').length === n, expected.escalated, { timeout: MOCK_TIMEOUT });
+        // The list is windowed: its total says how many match, the rows what fits.
+        await page.waitForFunction((n) => Number(document.querySelector('[data-testid="questions-total"]')?.textContent?.replace(/\D/g, '')) === n, expected.escalated, { timeout: MOCK_TIMEOUT });
+        assert.ok((await page.locator('[data-testid="question-row"]').count()) > 0, 'escalated questions are listed');
         assert.ok(page.url().includes('escalated=1'), 'the filter is in the address');
         assert.equal(await page.getByTestId('filter-escalated').getAttribute('aria-pressed'), 'true');
         assert.deepEqual(await smallTargets(page, MIN_TARGET, INLINE_LINK_EXCEPTIONS), []);

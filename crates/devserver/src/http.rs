@@ -108,7 +108,9 @@ impl From<CommandError> for Failure {
     fn from(error: CommandError) -> Self {
         let status = match error.code.as_str() {
             "not_found" | "no_session" => StatusCode::NOT_FOUND,
-            "internal" | "storage" | "corrupt" | "io" => StatusCode::INTERNAL_SERVER_ERROR,
+            // A replica that fails (the `error` scenario) is an answer of the command, as
+            // in the app; only a fault of this server is a 5xx.
+            "internal" => StatusCode::INTERNAL_SERVER_ERROR,
             "conflict" | "status_not_allowed" => StatusCode::CONFLICT,
             _ => StatusCode::UNPROCESSABLE_ENTITY,
         };
@@ -171,6 +173,12 @@ async fn events(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, Failure> {
     let session = server.session(&query.session)?;
     let receiver = session.events.subscribe();
+    // The app syncs on start and raises reminders after it: the page's first attempt comes
+    // once it listens.
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let _ = tokio::task::spawn_blocking(move || session.attempted()).await;
+    });
     let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
         loop {
             match receiver.recv().await {
@@ -402,9 +410,11 @@ mod tests {
             r#"{"app":{"security":{"csp":{"default-src":"'self'","connect-src":"ipc: http://ipc.localhost"}}}}"#,
         )
         .expect("a policy");
+        // Directives come in the order JSON objects keep here (by name); order does not
+        // change what a policy allows.
         assert_eq!(
             csp,
-            "default-src 'self'; connect-src 'self' ipc: http://ipc.localhost"
+            "connect-src 'self' ipc: http://ipc.localhost; default-src 'self'"
         );
         assert!(csp_from_tauri_conf("{}").is_err());
     }

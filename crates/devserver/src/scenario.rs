@@ -205,7 +205,10 @@ fn history(
 ) -> Result<()> {
     let first = province.dialogues[0];
     let last = *province.dialogues.last().context("a dialogue")?;
-    replica.set_dialogue_status(first, DialogueStatus::Open)?;
+    // The latest commune dialogue is the open one, so its questions have earlier ones to
+    // repeat.
+    let open = province.dialogues[province.communes.len().saturating_sub(1)];
+    replica.set_dialogue_status(open, DialogueStatus::Open)?;
     let filter = |dialogue| QuestionFilter {
         dialogue: Some(dialogue),
         ..QuestionFilter::default()
@@ -233,15 +236,48 @@ fn history(
             },
         )?;
     }
-    let later = replica
-        .questions(&filter(last), QuestionSort::Newest, Page::first(1))?
-        .rows;
-    if let (Some(later), Some(earlier)) = (
-        later.first(),
-        rows.iter()
-            .find(|r| r.repeat_of.is_none() && r.merged_into.is_none()),
-    ) {
-        replica.link_repeat(later.id, Some(earlier.id))?;
+    // Overdue by a day or two (not yet escalated), and due tomorrow.
+    let waiting: Vec<_> = replica
+        .questions(&filter(last), QuestionSort::Oldest, Page::first(100))?
+        .rows
+        .into_iter()
+        .filter(|r| r.status == QuestionStatus::Received)
+        .map(|r| r.id)
+        .take(3)
+        .collect();
+    let agency = replica
+        .agencies(false)?
+        .into_iter()
+        .find(|a| a.name == AGENCY)
+        .map(|a| a.id)
+        .context("the agency")?;
+    let today = now.date_naive();
+    for (question, days) in waiting.into_iter().zip([-1, -2, 1]) {
+        replica.assign(
+            question,
+            &AssignmentInput {
+                agency,
+                due_on: today + chrono::Duration::days(days),
+                instructions: "Báo cáo kết quả trước hạn".to_owned(),
+            },
+        )?;
+    }
+    // A petition raised at three dialogues, not yet settled.
+    let mut chain = Vec::new();
+    for dialogue in [first, province.dialogues[1], province.dialogues[2]] {
+        let rows = replica
+            .questions(&filter(dialogue), QuestionSort::Newest, Page::first(100))?
+            .rows;
+        if let Some(row) = rows.iter().find(|r| {
+            r.status == QuestionStatus::Received
+                && r.merged_into.is_none()
+                && !received[..2.min(received.len())].contains(&r.id)
+        }) {
+            chain.push(row.id);
+        }
+    }
+    for pair in chain.windows(2) {
+        replica.link_repeat(pair[1], Some(pair[0]))?;
     }
     let mut planned = replica
         .dialogues()?
@@ -251,7 +287,9 @@ fn history(
         .dialogue
         .details;
     planned.starts_at = now + chrono::Duration::days(30);
-    replica.create_dialogue(&townhall_domain::validate::DialogueInput {
+    replica.add_standard_checklist(first)?;
+    replica.add_standard_checklist(open)?;
+    let next = replica.create_dialogue(&townhall_domain::validate::DialogueInput {
         title: format!("{} (kỳ tới)", planned.title),
         level: planned.level,
         locality: planned.locality,
@@ -263,6 +301,7 @@ fn history(
         plan_issued_on: Some(now.date_naive()),
         attendee_count: planned.attendee_count,
     })?;
+    replica.add_standard_checklist(next)?;
     Ok(())
 }
 
@@ -326,6 +365,10 @@ fn xss(replica: &mut Replica, past: &ManualClock) -> Result<()> {
                     instructions: payload(i).to_owned(),
                 },
             )?;
+            if i % 4 == 2 {
+                // Left with the agency, for its work list.
+                continue;
+            }
             replica.add_answer(
                 captured.id,
                 &AnswerInput {
@@ -333,8 +376,8 @@ fn xss(replica: &mut Replica, past: &ManualClock) -> Result<()> {
                     answered_by: payload(i).to_owned(),
                     agency: Some(agency),
                     content: payload(i + 1).to_owned(),
-                    document_number: None,
-                    document_date: None,
+                    document_number: Some(format!("{}/SNN-VP", 100 + i)),
+                    document_date: Some(past.today()),
                 },
             )?;
             replica.change_status(captured.id, QuestionStatus::Resolved, payload(i + 4))?;

@@ -36,7 +36,7 @@ pub struct Call {
 pub struct Switches {
     /// Whether the sync badge says the server is reachable.
     pub online: bool,
-    /// Every command but the badge's fails with `storage` (the `error` scenario).
+    /// Every data command fails with `storage` (the `error` scenario).
     pub failing: bool,
     /// Delay before every answer.
     pub latency: Duration,
@@ -80,7 +80,8 @@ impl Session {
             switches: Mutex::new(switches),
             calls: Mutex::new(Vec::new()),
             events,
-            export_dir: dir.path().join("exports"),
+            // Named as the app's folder in the user's documents is.
+            export_dir: dir.path().join("Townhall"),
             dir,
         })
     }
@@ -158,7 +159,16 @@ impl Session {
         if !switches.latency.is_zero() {
             tokio::time::sleep(switches.latency).await;
         }
-        if switches.failing && command != "sync_status" {
+        // The shell still starts when the replica fails: who the device is, its settings and
+        // the badge come from elsewhere in the app.
+        let shell = [
+            "device_info",
+            "settings_get",
+            "settings_set",
+            "sync_status",
+            "sync_now",
+        ];
+        if switches.failing && !shell.contains(&command) {
             return Err(CommandError::new(
                 ErrorCode::Storage,
                 "the replica cannot be read or written (the error scenario)",
@@ -213,9 +223,21 @@ impl Session {
     }
 
     fn sync_now(&self) -> Result<(), CommandError> {
-        // No sync task here: the badge is sent again so the page sees an attempt end.
-        self.emit_badge();
+        // No sync task here: an attempt "ends" at once, as the app's would offline.
+        self.attempted();
         Ok(())
+    }
+
+    /// What the app's sync task does after every attempt: sends the badge, and raises the
+    /// day's new deadline reminders (each once a day, in the user's language).
+    pub fn attempted(&self) {
+        self.emit_badge();
+        let reminders = lock(&self.writer)
+            .and_then(|mut r| Ok(r.take_reminders()?))
+            .unwrap_or_default();
+        for reminder in reminders {
+            self.emit("reminder", reminder);
+        }
     }
 }
 

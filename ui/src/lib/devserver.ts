@@ -37,6 +37,9 @@ export async function installDevServer(scenario: string, latencyMs: number): Pro
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify(payload ?? {}),
+        // A write sent just before a reload still arrives, as it would in the app, where the
+        // IPC outlives the page.
+        keepalive: command === 'question_draft_set',
       });
       const body: unknown = await response.json();
       if (!response.ok) throw body;
