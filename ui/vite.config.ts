@@ -14,8 +14,8 @@ import { defineConfig } from 'vitest/config';
 // remote content.
 const TAURI_CONF = fileURLToPath(new URL('../src-tauri/tauri.conf.json', import.meta.url));
 const CSP = Object.entries(
-  (JSON.parse(readFileSync(TAURI_CONF, 'utf8')) as { app: { security: { csp: Record<string, string> } } }).app
-    .security.csp,
+  (JSON.parse(readFileSync(TAURI_CONF, 'utf8')) as { app: { security: { csp: Record<string, string> } } }).app.security
+    .csp,
 )
   .map(([directive, value]) => `${directive} ${value}`)
   .join('; ');

@@ -63,9 +63,13 @@ const DEVSERVER_BIN =
 
 /** Starts the dev server on a free loopback port, serving ui/dist; resolves its base URL. */
 function startDevServer() {
-  const child = spawn(DEVSERVER_BIN, ['--listen', '127.0.0.1:0', '--dist', DIST, '--tauri-conf', path.join(REPO_ROOT, 'src-tauri', 'tauri.conf.json')], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    DEVSERVER_BIN,
+    ['--listen', '127.0.0.1:0', '--dist', DIST, '--tauri-conf', path.join(REPO_ROOT, 'src-tauri', 'tauri.conf.json')],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     let out = '';
     child.once('error', reject);
@@ -87,7 +91,12 @@ async function invoke(page, command, args = {}) {
 async function control(page, what, body) {
   return page.evaluate(
     async ([w, b]) => {
-      const response = await fetch(`/control/${window.__townhallSession}/${w}`, b === undefined ? {} : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(b) });
+      const response = await fetch(
+        `/control/${window.__townhallSession}/${w}`,
+        b === undefined
+          ? {}
+          : { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(b) },
+      );
       return response.json();
     },
     [what, body],
@@ -118,7 +127,14 @@ before(async () => {
   ({ server, base: BASE } = await startDevServer());
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 });
 
@@ -131,7 +147,9 @@ after(async () => {
 function watchCsp() {
   window.__cspViolations = [];
   document.addEventListener('securitypolicyviolation', (e) => {
-    window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`);
+    window.__cspViolations.push(
+      `${e.violatedDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`,
+    );
   });
 }
 
@@ -146,7 +164,11 @@ async function openPage(context) {
   page.on('console', (msg) => {
     // A command the core refuses (a validation problem, a forbidden change) is answered with
     // a 4xx, which the browser logs; the UI's handling of it is what the tests check.
-    if (msg.type() === 'error' && !/^Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text())) errors.push(`console.error: ${msg.text()}`);
+    if (
+      msg.type() === 'error' &&
+      !/^Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text())
+    )
+      errors.push(`console.error: ${msg.text()}`);
   });
   page.on('pageerror', (err) => errors.push(`uncaught: ${err.message}`));
   page.on('dialog', (dialog) => {
@@ -186,15 +208,28 @@ async function loadApp(page, scenario, hash = '#/') {
 
 /** Waits for no spinner and two frames, so a screenshot shows the settled screen. */
 async function settle(page) {
-  await page.waitForFunction(() => !document.querySelector('[data-testid="loading"]'), null, { timeout: MOCK_TIMEOUT }).catch(() => {});
-  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))));
+  await page
+    .waitForFunction(() => !document.querySelector('[data-testid="loading"]'), null, { timeout: MOCK_TIMEOUT })
+    .catch(() => {});
+  await page.evaluate(
+    () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => resolve()))),
+  );
 }
 
 function shotPath(sizeName, screen, suffix = '') {
   return path.join(SHOTS, `${sizeName}-${screen}${suffix ? `-${suffix}` : ''}.png`);
 }
 
-const ALL = { dialogue: null, statuses: [], topic: null, kind: null, agency: null, overdue: false, escalated: false, include_merged: true };
+const ALL = {
+  dialogue: null,
+  statuses: [],
+  topic: null,
+  kind: null,
+  agency: null,
+  overdue: false,
+  escalated: false,
+  include_merged: true,
+};
 
 /** Every question the page's replica holds, as the list shows them. */
 async function allQuestions(page) {
@@ -205,13 +240,24 @@ async function allQuestions(page) {
 async function mockIds(page) {
   // The error scenario fails every command: its screens need no ids.
   const dialogues = await invoke(page, 'dialogue_list').catch(() => null);
-  if (dialogues === null) return { answered: null, dialogue: null, question: null, merged: null, rounds: null, repeated: null, planned: null };
+  if (dialogues === null)
+    return {
+      answered: null,
+      dialogue: null,
+      question: null,
+      merged: null,
+      rounds: null,
+      repeated: null,
+      planned: null,
+    };
   const device = await invoke(page, 'device_info');
   const rows = await allQuestions(page);
   const dialogue = dialogues.find((d) => d.dialogue.status === 'open') ?? dialogues[0];
   // An agency sees only what is assigned to it.
   const agency = device.identity?.agency ?? null;
-  const question = agency ? rows.find((q) => q.agency === agency) : rows.find((q) => q.status === 'answered') ?? rows.find((q) => q.status !== 'merged');
+  const question = agency
+    ? rows.find((q) => q.agency === agency)
+    : (rows.find((q) => q.status === 'answered') ?? rows.find((q) => q.status !== 'merged'));
   const merged = rows.find((q) => q.merged_into !== null);
   const repeated = rows.find((q) => q.repeat_of !== null && !rows.some((o) => o.repeat_of === q.id));
   const planned = dialogues.find((d) => d.dialogue.status === 'planned');
@@ -242,13 +288,16 @@ async function horizontalOverflow(page) {
   return page.evaluate(() => {
     const out = [];
     const doc = document.documentElement;
-    if (doc.scrollWidth > window.innerWidth) out.push(`document scrollWidth ${doc.scrollWidth} > innerWidth ${window.innerWidth}`);
+    if (doc.scrollWidth > window.innerWidth)
+      out.push(`document scrollWidth ${doc.scrollWidth} > innerWidth ${window.innerWidth}`);
     for (const el of document.querySelectorAll('body *')) {
       const style = getComputedStyle(el);
       if (!['auto', 'scroll'].includes(style.overflowX)) continue;
       if (el.scrollWidth > el.clientWidth + 1) {
         const id = el.getAttribute('data-testid') ?? el.id ?? '';
-        out.push(`<${el.tagName.toLowerCase()} class="${el.className}" ${id}> scrolls sideways: ${el.scrollWidth} > ${el.clientWidth}`);
+        out.push(
+          `<${el.tagName.toLowerCase()} class="${el.className}" ${id}> scrolls sideways: ${el.scrollWidth} > ${el.clientWidth}`,
+        );
       }
     }
     // A control squeezed narrower than its label: the text runs over its padding or border.
@@ -261,7 +310,9 @@ async function horizontalOverflow(page) {
       const text = range.getBoundingClientRect().width;
       if (text > inner + 1) {
         const id = el.getAttribute('data-testid') ?? '';
-        out.push(`<${el.tagName.toLowerCase()} class="${el.className}" ${id}> "${(el.textContent ?? '').trim().slice(0, 30)}": label ${Math.round(text)} px in ${Math.round(inner)} px`);
+        out.push(
+          `<${el.tagName.toLowerCase()} class="${el.className}" ${id}> "${(el.textContent ?? '').trim().slice(0, 30)}": label ${Math.round(text)} px in ${Math.round(inner)} px`,
+        );
       }
     }
     return out;
@@ -282,9 +333,11 @@ async function smallTargets(page, min, exceptions) {
         return `<${el.tagName.toLowerCase()}${el.className ? ` class="${el.className}"` : ''}>${testid ? ` [${testid}]` : ''} "${label ?? text}"`;
       };
       const targets = new Set();
-      for (const el of document.querySelectorAll('button, a[href], select, summary, .chip, [role="button"]')) targets.add(el);
+      for (const el of document.querySelectorAll('button, a[href], select, summary, .chip, [role="button"]'))
+        targets.add(el);
       for (const input of document.querySelectorAll('input[type="checkbox"], input[type="radio"]')) {
-        const label = input.closest('label') ?? (input.id ? document.querySelector(`label[for="${CSS.escape(input.id)}"]`) : null);
+        const label =
+          input.closest('label') ?? (input.id ? document.querySelector(`label[for="${CSS.escape(input.id)}"]`) : null);
         targets.add(label ?? input);
       }
       const out = [];
@@ -295,7 +348,8 @@ async function smallTargets(page, min, exceptions) {
         // Moved off screen until focused (the skip link).
         if (r.right <= 0 || r.bottom <= 0) continue;
         if (exceptions.some((selector) => el.matches(selector))) continue;
-        if (r.width + 0.5 < min || r.height + 0.5 < min) out.push(`${name(el)} ${Math.round(r.width)}×${Math.round(r.height)}`);
+        if (r.width + 0.5 < min || r.height + 0.5 < min)
+          out.push(`${name(el)} ${Math.round(r.width)}×${Math.round(r.height)}`);
       }
       return out;
     },
@@ -317,7 +371,11 @@ const SCREENS = {
   capture: { hash: (ids) => `#/capture/${ids.dialogue}`, key: '[data-testid="capture-content"]' },
   questions: { hash: () => '#/questions', key: '[data-testid="question-row"]' },
   question: { hash: (ids) => `#/questions/${ids.question}`, key: '[data-testid="question-number"]' },
-  'question-merged': { hash: (ids) => `#/questions/${ids.merged}`, key: '[data-testid="question-number"]', shows: 'p.notice > a' },
+  'question-merged': {
+    hash: (ids) => `#/questions/${ids.merged}`,
+    key: '[data-testid="question-number"]',
+    shows: 'p.notice > a',
+  },
   review: { hash: () => '#/review', key: '[data-testid="review-row"]' },
   dashboard: { hash: () => '#/dashboard', key: '[data-testid="dashboard-headline"]' },
   work: { hash: () => '#/work', key: '[data-testid="work-row"]' },
@@ -400,7 +458,21 @@ const VISITS = [
   ],
   ['agency', ['work', 'work-detail', 'questions', 'question', 'followup', 'settings']],
   ['recorder', ['dialogues', 'dialogue', 'capture', 'questions', 'question', 'sync', 'settings']],
-  ['leader', ['dialogues', 'dialogue', 'questions', 'question', 'question-reopen', 'question-repeats', 'review', 'dashboard', 'followup', 'reports']],
+  [
+    'leader',
+    [
+      'dialogues',
+      'dialogue',
+      'questions',
+      'question',
+      'question-reopen',
+      'question-repeats',
+      'review',
+      'dashboard',
+      'followup',
+      'reports',
+    ],
+  ],
   ['admin', ['dialogues', 'questions', 'question', 'reports', 'settings']],
   ['offline', ['sync']],
   ['empty', ['questions-empty']],
@@ -448,7 +520,11 @@ for (const size of Object.values(SIZES)) {
 
             await t.test(`touch targets are at least ${MIN_TARGET}×${MIN_TARGET} CSS px`, async () => {
               const small = await smallTargets(page, MIN_TARGET, INLINE_LINK_EXCEPTIONS);
-              assert.deepEqual(small, [], `targets under ${MIN_TARGET}×${MIN_TARGET} px on ${screen} (${scenario}, ${size.name}):\n${small.join('\n')}`);
+              assert.deepEqual(
+                small,
+                [],
+                `targets under ${MIN_TARGET}×${MIN_TARGET} px on ${screen} (${scenario}, ${size.name}):\n${small.join('\n')}`,
+              );
             });
 
             await assertNoProblems(p, `${screen} (${scenario}, ${size.name})`);
@@ -499,7 +575,10 @@ async function swipeUp(page, x, y, distance, steps = 12) {
   try {
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x, y }] });
     for (let i = 1; i <= steps; i++) {
-      await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x, y: Math.round(y - (distance * i) / steps) }] });
+      await cdp.send('Input.dispatchTouchEvent', {
+        type: 'touchMove',
+        touchPoints: [{ x, y: Math.round(y - (distance * i) / steps) }],
+      });
     }
     await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
   } finally {
@@ -507,7 +586,8 @@ async function swipeUp(page, x, y, distance, steps = 12) {
   }
 }
 
-const activeTestId = (page) => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName ?? null);
+const activeTestId = (page) =>
+  page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName ?? null);
 
 describe('behaviour', () => {
   test('capture loop with touch at 768x1024: kind, topic, content, citizen, save, next; a reload keeps the draft', async () => {
@@ -520,7 +600,11 @@ describe('behaviour', () => {
       const content = page.getByTestId('capture-content');
 
       await tap(page.getByTestId('capture-kind-proposal'));
-      assert.equal(await page.getByTestId('capture-kind-proposal').getAttribute('aria-pressed'), 'true', 'the tapped kind is chosen');
+      assert.equal(
+        await page.getByTestId('capture-kind-proposal').getAttribute('aria-pressed'),
+        'true',
+        'the tapped kind is chosen',
+      );
       const chip = page.locator('[data-testid^="capture-topic-"]').nth(1);
       await tap(chip);
       assert.equal(await chip.getAttribute('aria-pressed'), 'true', 'the tapped topic chip is chosen');
@@ -539,10 +623,18 @@ describe('behaviour', () => {
       await saved.waitFor({ state: 'visible', timeout: MOCK_TIMEOUT });
       const number = (await saved.textContent())?.trim() ?? '';
       assert.match(number, /^B-\d{3}$/, `the saved number is shown (got "${number}")`);
-      await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'capture-content', null, { timeout: MOCK_TIMEOUT });
+      await page.waitForFunction(
+        () => document.activeElement?.getAttribute('data-testid') === 'capture-content',
+        null,
+        { timeout: MOCK_TIMEOUT },
+      );
       assert.equal(await content.inputValue(), '', 'the content field is empty for the next question');
       assert.equal(await page.getByTestId('capture-citizen-name').inputValue(), '', 'the citizen is cleared');
-      assert.equal(await page.getByTestId('capture-kind-proposal').getAttribute('aria-pressed'), 'true', 'the kind stays for the next question');
+      assert.equal(
+        await page.getByTestId('capture-kind-proposal').getAttribute('aria-pressed'),
+        'true',
+        'the kind stays for the next question',
+      );
       const stored = (await allQuestions(page)).some((q) => q.number === number);
       assert.ok(stored, `the replica holds the saved question ${number}`);
       await page.screenshot({ path: shotPath(SIZES.tablet.name, 'capture-saved') });
@@ -557,7 +649,11 @@ describe('behaviour', () => {
       await content.waitFor({ state: 'visible', timeout: MOCK_TIMEOUT });
       await page.getByTestId('capture-draft-restored').waitFor({ state: 'visible', timeout: MOCK_TIMEOUT });
       assert.equal(await content.inputValue(), half, 'the half-typed content is restored');
-      assert.equal(await page.getByTestId('capture-citizen-name').inputValue(), 'Trần Thị B', 'the half-typed name is restored');
+      assert.equal(
+        await page.getByTestId('capture-citizen-name').inputValue(),
+        'Trần Thị B',
+        'the half-typed name is restored',
+      );
       await page.screenshot({ path: shotPath(SIZES.tablet.name, 'capture-restored') });
       await assertNoProblems(s, 'capture loop');
     } finally {
@@ -608,9 +704,19 @@ describe('behaviour', () => {
         const injected = [...document.querySelectorAll('img[src="x"], svg[onload], iframe, object, embed, b, script')]
           .filter((el) => !(el.tagName === 'SCRIPT' && el.getAttribute('src')?.includes('assets/')))
           .map((el) => el.outerHTML.slice(0, 80));
-        const handlers = [...document.querySelectorAll('*')].flatMap((el) => [...el.attributes].filter((a) => a.name.startsWith('on')).map((a) => `${el.tagName}[${a.name}]`));
-        const jsLinks = [...document.querySelectorAll('a[href]')].filter((a) => a.getAttribute('href').trim().toLowerCase().startsWith('javascript:')).length;
-        return { literal: list.filter((p) => text.includes(p)), injected, handlers, jsLinks, xss: window.__xss ?? null };
+        const handlers = [...document.querySelectorAll('*')].flatMap((el) =>
+          [...el.attributes].filter((a) => a.name.startsWith('on')).map((a) => `${el.tagName}[${a.name}]`),
+        );
+        const jsLinks = [...document.querySelectorAll('a[href]')].filter((a) =>
+          a.getAttribute('href').trim().toLowerCase().startsWith('javascript:'),
+        ).length;
+        return {
+          literal: list.filter((p) => text.includes(p)),
+          injected,
+          handlers,
+          jsLinks,
+          xss: window.__xss ?? null,
+        };
       }, payloads);
       assert.ok(found.literal.length > 0, `${where}: no payload shown as text`);
       for (const p of found.literal) seen.add(p);
@@ -676,7 +782,10 @@ describe('behaviour', () => {
       const marks = await page.locator('[data-testid="search-results"] mark').allTextContents();
       assert.ok(marks.length > 0, 'matches are marked');
       const fold = (x) => x.normalize('NFD').replace(/\p{M}/gu, '').replace(/đ/g, 'd').replace(/Đ/g, 'D').toLowerCase();
-      assert.ok(marks.some((m) => m.toLowerCase() === 'đường'), `"đường" is marked (marks: ${[...new Set(marks)].join(', ')})`);
+      assert.ok(
+        marks.some((m) => m.toLowerCase() === 'đường'),
+        `"đường" is marked (marks: ${[...new Set(marks)].join(', ')})`,
+      );
       for (const m of marks) assert.equal(fold(m), 'duong', `every mark is a match of "duong" (got "${m}")`);
       assert.ok(page.url().includes('q=duong'), 'the query is in the address');
       await page.screenshot({ path: shotPath(SIZES.tablet.name, 'search') });
@@ -698,7 +807,11 @@ describe('behaviour', () => {
       assert.equal(await page.evaluate(() => document.documentElement.lang), 'vi');
 
       await page.getByTestId('settings-language').selectOption('en');
-      await page.waitForFunction(() => document.querySelector('[data-testid="nav-dialogues"]')?.textContent?.trim() === 'Dialogues', null, { timeout: MOCK_TIMEOUT });
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid="nav-dialogues"]')?.textContent?.trim() === 'Dialogues',
+        null,
+        { timeout: MOCK_TIMEOUT },
+      );
       assert.equal((await page.getByTestId('nav-questions').textContent())?.trim(), 'Questions');
       assert.equal((await page.getByTestId('nav-settings').textContent())?.trim(), 'Settings');
       assert.equal((await page.locator('h1').first().textContent())?.trim(), 'Settings');
@@ -718,7 +831,11 @@ describe('behaviour', () => {
       await loadApp(page, 'secretariat');
       const { dialogue } = await mockIds(page);
       await go(page, `#/capture/${dialogue}`, '[data-testid="capture-content"]');
-      await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'capture-content', null, { timeout: MOCK_TIMEOUT });
+      await page.waitForFunction(
+        () => document.activeElement?.getAttribute('data-testid') === 'capture-content',
+        null,
+        { timeout: MOCK_TIMEOUT },
+      );
 
       // From the top of the page, as after a fresh start: the skip link is first.
       await page.locator('a.skip').focus();
@@ -734,11 +851,20 @@ describe('behaviour', () => {
         assert.fail(`${testid} not reached in ${max} presses of ${key}; visited: ${visited.join(' ')}`);
       };
       let visited = await tabUntil('capture-content', 40);
-      assert.ok(visited.includes('capture-kind-question') && visited.includes('capture-kind-grievance'), 'the kinds come before the content');
+      assert.ok(
+        visited.includes('capture-kind-question') && visited.includes('capture-kind-grievance'),
+        'the kinds come before the content',
+      );
 
       await page.keyboard.type('Đề nghị lắp đèn chiếu sáng đường thôn.');
       visited = await tabUntil('capture-save', 60);
-      for (const id of ['capture-citizen-name', 'capture-citizen-locality', 'capture-citizen-phone', 'capture-anonymous', 'capture-onsite']) {
+      for (const id of [
+        'capture-citizen-name',
+        'capture-citizen-locality',
+        'capture-citizen-phone',
+        'capture-anonymous',
+        'capture-onsite',
+      ]) {
         assert.ok(visited.includes(id), `${id} is on the way to save`);
       }
       visited = await tabUntil('capture-content', 60, 'Shift+Tab');
@@ -748,15 +874,23 @@ describe('behaviour', () => {
       await saved.waitFor({ state: 'visible', timeout: MOCK_TIMEOUT });
       const first = (await saved.textContent())?.trim();
       const letter = (await invoke(page, 'device_info')).identity.letter;
-      assert.match(first ?? '', new RegExp(`^${letter}-\\d{3}$`), 'the number carries this device\'s letter');
-      await page.waitForFunction(() => document.activeElement?.getAttribute('data-testid') === 'capture-content', null, { timeout: MOCK_TIMEOUT });
+      assert.match(first ?? '', new RegExp(`^${letter}-\\d{3}$`), "the number carries this device's letter");
+      await page.waitForFunction(
+        () => document.activeElement?.getAttribute('data-testid') === 'capture-content',
+        null,
+        { timeout: MOCK_TIMEOUT },
+      );
       assert.equal(await page.getByTestId('capture-content').inputValue(), '');
 
       // The save button itself, with Enter.
       await page.keyboard.type('Đề nghị nạo vét kênh mương.');
       await tabUntil('capture-save', 60);
       await page.keyboard.press('Enter');
-      await page.waitForFunction((n) => document.querySelector('[data-testid="capture-saved-number"]')?.textContent?.trim() !== n, first, { timeout: MOCK_TIMEOUT });
+      await page.waitForFunction(
+        (n) => document.querySelector('[data-testid="capture-saved-number"]')?.textContent?.trim() !== n,
+        first,
+        { timeout: MOCK_TIMEOUT },
+      );
       assert.match((await saved.textContent())?.trim() ?? '', new RegExp(`^${letter}-\\d{3}$`));
       assert.equal(await page.getByTestId('capture-content').inputValue(), '');
       await assertNoProblems(s, 'keyboard capture');
@@ -786,7 +920,10 @@ describe('behaviour', () => {
         window.__frames = rec;
         const tick = (now) => {
           rec.times.push(now);
-          rec.maxRows = Math.max(rec.maxRows, document.querySelectorAll('[data-testid="question-row"], .placeholder').length);
+          rec.maxRows = Math.max(
+            rec.maxRows,
+            document.querySelectorAll('[data-testid="question-row"], .placeholder').length,
+          );
           if (rec.running) requestAnimationFrame(tick);
         };
         requestAnimationFrame(tick);
@@ -796,7 +933,12 @@ describe('behaviour', () => {
       const box = await list.boundingBox();
       assert.ok(box, 'the list has a box');
       for (let i = 0; i < 3; i++) {
-        await swipeUp(page, Math.round(box.x + box.width / 2), Math.round(box.y + box.height * 0.85), Math.round(box.height * 0.7));
+        await swipeUp(
+          page,
+          Math.round(box.x + box.width / 2),
+          Math.round(box.y + box.height * 0.85),
+          Math.round(box.height * 0.7),
+        );
       }
       await settle(page);
       const afterFling = await list.evaluate((el) => el.scrollTop);
@@ -841,12 +983,24 @@ describe('behaviour', () => {
       // At the end: real rows (no placeholders), the last one at the bottom of the list. The
       // pages asked for on the way down are answered one after another by a debug build of the
       // core, so the last one may take a while.
-      await page.waitForFunction(() => document.querySelectorAll('[data-testid="question-list"] .placeholder').length === 0 && document.querySelectorAll('[data-testid="question-row"]').length > 0, null, { timeout: 60_000 });
+      await page.waitForFunction(
+        () =>
+          document.querySelectorAll('[data-testid="question-list"] .placeholder').length === 0 &&
+          document.querySelectorAll('[data-testid="question-row"]').length > 0,
+        null,
+        { timeout: 60_000 },
+      );
       const end = await list.evaluate((el) => {
         const rows = [...el.querySelectorAll('[data-testid="question-row"]')];
         const listBox = el.getBoundingClientRect();
-        const last = rows.reduce((a, b) => (b.getBoundingClientRect().bottom > a.getBoundingClientRect().bottom ? b : a));
-        return { rows: rows.length, gap: Math.abs(listBox.bottom - last.getBoundingClientRect().bottom), atEnd: el.scrollTop + el.clientHeight >= el.scrollHeight - 1 };
+        const last = rows.reduce((a, b) =>
+          b.getBoundingClientRect().bottom > a.getBoundingClientRect().bottom ? b : a,
+        );
+        return {
+          rows: rows.length,
+          gap: Math.abs(listBox.bottom - last.getBoundingClientRect().bottom),
+          atEnd: el.scrollTop + el.clientHeight >= el.scrollHeight - 1,
+        };
       });
       assert.ok(end.atEnd, 'the list is scrolled to the end');
       assert.ok(end.rows > 0 && end.rows < 100, `rows render at the end (${end.rows})`);
@@ -864,7 +1018,13 @@ describe('behaviour', () => {
 /** The mock's own figures, computed in the page: follow-up counts and a report. */
 const mockFollowUp = async (page) => {
   const f = await invoke(page, 'followup_summary');
-  return { overdue: f.overdue, escalated: f.escalated, dueSoon: f.due_soon, numbers: f.questions.map((q) => q.number), escalatedNumbers: f.questions.filter((q) => q.standing?.escalated).map((q) => q.number) };
+  return {
+    overdue: f.overdue,
+    escalated: f.escalated,
+    dueSoon: f.due_soon,
+    numbers: f.questions.map((q) => q.number),
+    escalatedNumbers: f.questions.filter((q) => q.standing?.escalated).map((q) => q.number),
+  };
 };
 const digits = (text) => Number((text ?? '').replace(/\D/g, ''));
 
@@ -877,20 +1037,37 @@ describe('follow-up and reports', () => {
         await loadApp(page, 'leader');
         await go(page, '#/dialogues', '[data-testid="followup-badge"]');
         const expected = await mockFollowUp(page);
-        assert.ok(expected.escalated > 0 && expected.overdue > expected.escalated, 'the seed has escalated and merely overdue questions');
+        assert.ok(
+          expected.escalated > 0 && expected.overdue > expected.escalated,
+          'the seed has escalated and merely overdue questions',
+        );
         assert.equal(digits(await page.getByTestId('followup-overdue-count').textContent()), expected.overdue);
         assert.equal(digits(await page.getByTestId('followup-escalated-count').textContent()), expected.escalated);
         await tap(page.getByTestId('followup-badge'));
         await page.getByTestId('followup-counts').waitFor({ timeout: MOCK_TIMEOUT });
-        const rows = await page.locator('[data-testid="followup-row"]').evaluateAll((els) => els.map((e) => ({ number: e.dataset.number, group: e.dataset.group })));
-        assert.deepEqual(rows.map((r) => r.number), expected.numbers, 'escalated first, then the most overdue, then due soon');
-        assert.deepEqual(rows.filter((r) => r.group === 'escalated').map((r) => r.number), expected.escalatedNumbers);
-        const tones = await page.locator('[data-testid="followup-row"] [data-testid="standing"]').evaluateAll((els) => els.map((e) => e.dataset.tone));
+        const rows = await page
+          .locator('[data-testid="followup-row"]')
+          .evaluateAll((els) => els.map((e) => ({ number: e.dataset.number, group: e.dataset.group })));
+        assert.deepEqual(
+          rows.map((r) => r.number),
+          expected.numbers,
+          'escalated first, then the most overdue, then due soon',
+        );
+        assert.deepEqual(
+          rows.filter((r) => r.group === 'escalated').map((r) => r.number),
+          expected.escalatedNumbers,
+        );
+        const tones = await page
+          .locator('[data-testid="followup-row"] [data-testid="standing"]')
+          .evaluateAll((els) => els.map((e) => e.dataset.tone));
         assert.equal(tones[0], 'escalated', 'an escalated standing is drawn as such');
         // The leader's dashboard puts the escalated questions first.
         await go(page, '#/dashboard', '[data-testid="dashboard-escalated"]');
         // The leader's dashboard lists the first ten; its count says how many there are.
-        assert.equal(await page.locator('[data-testid="dashboard-escalated-row"]').count(), Math.min(expected.escalated, 10));
+        assert.equal(
+          await page.locator('[data-testid="dashboard-escalated-row"]').count(),
+          Math.min(expected.escalated, 10),
+        );
         assert.equal(digits(await page.getByTestId('dashboard-escalated-count').textContent()), expected.escalated);
         await page.getByTestId('scorecards').waitFor({ timeout: MOCK_TIMEOUT });
         assert.ok((await page.locator('[data-testid="scorecard"]').count()) > 0, 'agency scorecards are listed');
@@ -899,7 +1076,12 @@ describe('follow-up and reports', () => {
         await go(page, '#/questions', '[data-testid="filter-escalated"]');
         await tap(page.getByTestId('filter-escalated'));
         // The list is windowed: its total says how many match, the rows what fits.
-        await page.waitForFunction((n) => Number(document.querySelector('[data-testid="questions-total"]')?.textContent?.replace(/\D/g, '')) === n, expected.escalated, { timeout: MOCK_TIMEOUT });
+        await page.waitForFunction(
+          (n) =>
+            Number(document.querySelector('[data-testid="questions-total"]')?.textContent?.replace(/\D/g, '')) === n,
+          expected.escalated,
+          { timeout: MOCK_TIMEOUT },
+        );
         assert.ok((await page.locator('[data-testid="question-row"]').count()) > 0, 'escalated questions are listed');
         assert.ok(page.url().includes('escalated=1'), 'the filter is in the address');
         assert.equal(await page.getByTestId('filter-escalated').getAttribute('aria-pressed'), 'true');
@@ -934,7 +1116,8 @@ describe('follow-up and reports', () => {
       // Settings turn reminders off, saved with settings_set.
       await go(page, '#/settings', '[data-testid="settings-reminders"]');
       await tap(page.getByTestId('settings-reminders'));
-      for (let i = 0; i < 50 && (await invoke(page, 'settings_get')).reminders !== false; i += 1) await page.waitForTimeout(100);
+      for (let i = 0; i < 50 && (await invoke(page, 'settings_get')).reminders !== false; i += 1)
+        await page.waitForTimeout(100);
       assert.equal((await invoke(page, 'settings_get')).reminders, false, 'reminders are off in the saved settings');
       await assertNoProblems(s, 'reminder');
     } finally {
@@ -952,7 +1135,11 @@ describe('follow-up and reports', () => {
       await go(page, `#/questions/${answered}`, '[data-testid="status-reopened"]');
       await tap(page.getByTestId('status-reopened'));
       await page.getByTestId('reopen-form').waitFor({ timeout: MOCK_TIMEOUT });
-      await page.waitForFunction((d) => document.querySelector('[data-testid="reopen-due"]')?.value === d, expectedDue, { timeout: MOCK_TIMEOUT });
+      await page.waitForFunction(
+        (d) => document.querySelector('[data-testid="reopen-due"]')?.value === d,
+        expectedDue,
+        { timeout: MOCK_TIMEOUT },
+      );
       assert.notEqual(await page.getByTestId('reopen-agency').inputValue(), '', 'the last agency is preselected');
       assert.match((await page.locator('#reopen-due-days').textContent()) ?? '', /\d+ ngày làm việc/);
       await tap(page.getByTestId('reopen-submit'));
@@ -962,7 +1149,9 @@ describe('follow-up and reports', () => {
       await page.screenshot({ path: shotPath(SIZES.tablet.name, 'question-reopen-form') });
       await tap(page.getByTestId('reopen-submit'));
       await page.getByTestId('rounds').waitFor({ timeout: MOCK_TIMEOUT });
-      await page.waitForFunction(() => document.querySelectorAll('[data-testid="round"]').length === 2, null, { timeout: MOCK_TIMEOUT });
+      await page.waitForFunction(() => document.querySelectorAll('[data-testid="round"]').length === 2, null, {
+        timeout: MOCK_TIMEOUT,
+      });
       const second = page.locator('[data-testid="round"][data-round="2"]');
       assert.match((await second.textContent()) ?? '', /chưa nêu thời gian sửa đường/);
       const status = (await invoke(page, 'question_get', { id: answered })).question.status;
@@ -987,7 +1176,9 @@ describe('follow-up and reports', () => {
       // A question of the open dialogue whose words were raised before, not yet linked.
       const openDialogue = (await invoke(page, 'dialogue_list')).find((d) => d.dialogue.status === 'open');
       let target;
-      for (const q of (await allQuestions(page)).filter((r) => r.dialogue === openDialogue.dialogue.id && r.repeat_of === null && r.status !== 'merged')) {
+      for (const q of (await allQuestions(page)).filter(
+        (r) => r.dialogue === openDialogue.dialogue.id && r.repeat_of === null && r.status !== 'merged',
+      )) {
         if ((await invoke(page, 'question_repeat_candidates', { id: q.id, limit: 5 })).length > 0) {
           target = q.id;
           break;
@@ -1005,7 +1196,11 @@ describe('follow-up and reports', () => {
       assert.match((await page.getByTestId('repeats-summary').textContent()) ?? '', /Đã nêu 2 lần/);
       assert.ok((await invoke(page, 'question_get', { id: target })).question.repeat_of !== null);
       await tap(page.getByTestId('repeat-unlink'));
-      await page.waitForFunction(async (id) => (await window.__TAURI_INTERNALS__.invoke('question_get', { id })).question.repeat_of === null, target, { timeout: MOCK_TIMEOUT, polling: 200 });
+      await page.waitForFunction(
+        async (id) => (await window.__TAURI_INTERNALS__.invoke('question_get', { id })).question.repeat_of === null,
+        target,
+        { timeout: MOCK_TIMEOUT, polling: 200 },
+      );
       await page.getByTestId('repeats-summary').waitFor({ state: 'detached', timeout: MOCK_TIMEOUT });
       await assertNoProblems(s, 'repeat link');
     } finally {
@@ -1025,8 +1220,14 @@ describe('follow-up and reports', () => {
       await overdue.waitFor({ timeout: MOCK_TIMEOUT });
       const kind = await overdue.getAttribute('data-kind');
       await tap(overdue.getByTestId('task-done'));
-      await page.waitForFunction((k) => document.querySelector(`[data-testid="task"][data-kind="${k}"]`)?.dataset.state?.startsWith('done'), kind, { timeout: MOCK_TIMEOUT });
-      const today = await invoke(page, 'followup_dialogue_plan', { dialogue: (await invoke(page, 'dialogue_list'))[0].dialogue.id });
+      await page.waitForFunction(
+        (k) => document.querySelector(`[data-testid="task"][data-kind="${k}"]`)?.dataset.state?.startsWith('done'),
+        kind,
+        { timeout: MOCK_TIMEOUT },
+      );
+      const today = await invoke(page, 'followup_dialogue_plan', {
+        dialogue: (await invoke(page, 'dialogue_list'))[0].dialogue.id,
+      });
       const task = today.tasks.find((t) => t.task.kind === kind);
       assert.ok(task.task.done_on, 'done_on is set');
       assert.equal(task.state, 'done_late', 'done after its due date');
@@ -1081,7 +1282,12 @@ describe('follow-up and reports', () => {
       await tap(page.getByTestId('policy-save'));
       await page.getByTestId('policy-saved').waitFor({ timeout: MOCK_TIMEOUT });
       const p = await invoke(page, 'followup_policy_get');
-      const saved = { days: p.answer_working_days, added: p.calendar.find((y) => y.year === 2026).decisions.some((d) => d.changes.some((c) => c.date === '2026-12-31' && c.kind === 'day_off')) };
+      const saved = {
+        days: p.answer_working_days,
+        added: p.calendar
+          .find((y) => y.year === 2026)
+          .decisions.some((d) => d.changes.some((c) => c.date === '2026-12-31' && c.kind === 'day_off')),
+      };
       assert.deepEqual(saved, { days: 10, added: true });
       await page.screenshot({ path: shotPath(SIZES.desktop.name, 'settings-policy-saved'), fullPage: true });
       await assertNoProblems(a, 'policy saved');
@@ -1099,24 +1305,52 @@ describe('follow-up and reports', () => {
       // The whole year.
       await page.getByTestId('report-period-kind').selectOption('year');
       const year = Number(await page.getByTestId('report-year').inputValue());
-      const expectYear = await invoke(page, 'report_get', { scope: { dialogue: null, period: { kind: 'year', year, index: 1 } } });
-      await page.waitForFunction((label) => document.querySelector('[data-testid="report"]')?.dataset.scope === label, expectYear.scope_label, { timeout: MOCK_TIMEOUT });
+      const expectYear = await invoke(page, 'report_get', {
+        scope: { dialogue: null, period: { kind: 'year', year, index: 1 } },
+      });
+      await page.waitForFunction(
+        (label) => document.querySelector('[data-testid="report"]')?.dataset.scope === label,
+        expectYear.scope_label,
+        { timeout: MOCK_TIMEOUT },
+      );
       assert.equal(expectYear.scope_label, `Năm ${year}`);
       assert.equal(digits(await page.getByTestId('report-total-questions').textContent()), expectYear.totals.questions);
-      assert.equal(digits(await page.getByTestId('report-total-on-site').textContent()), expectYear.totals.answered_on_site);
-      assert.equal(digits(await page.getByTestId('report-total-in-writing').textContent()), expectYear.totals.answered_in_writing);
+      assert.equal(
+        digits(await page.getByTestId('report-total-on-site').textContent()),
+        expectYear.totals.answered_on_site,
+      );
+      assert.equal(
+        digits(await page.getByTestId('report-total-in-writing').textContent()),
+        expectYear.totals.answered_in_writing,
+      );
       assert.equal(digits(await page.getByTestId('report-total-overdue').textContent()), expectYear.totals.overdue);
       assert.equal(digits(await page.getByTestId('report-total-merged').textContent()), expectYear.totals.merged);
-      const listed = (await invoke(page, 'question_list', { filter: { ...ALL, include_merged: false }, sort: 'oldest', page: { offset: 0, limit: 1 } })).total;
+      const listed = (
+        await invoke(page, 'question_list', {
+          filter: { ...ALL, include_merged: false },
+          sort: 'oldest',
+          page: { offset: 0, limit: 1 },
+        })
+      ).total;
       assert.equal(expectYear.totals.questions, listed, 'this year holds every question the list counts');
       // One dialogue.
       await page.getByTestId('report-mode-dialogue').check();
       const { dialogue } = await mockIds(page);
       await page.getByTestId('report-dialogue').selectOption(dialogue);
       const expectDialogue = await invoke(page, 'report_get', { scope: { dialogue, period: null } });
-      await page.waitForFunction((label) => document.querySelector('[data-testid="report"]')?.dataset.scope === label, expectDialogue.scope_label, { timeout: MOCK_TIMEOUT });
-      assert.equal(digits(await page.getByTestId('report-total-questions').textContent()), expectDialogue.totals.questions);
-      assert.equal(await page.locator('[data-testid="report-question-row"]').count(), Math.min(50, expectDialogue.totals.questions));
+      await page.waitForFunction(
+        (label) => document.querySelector('[data-testid="report"]')?.dataset.scope === label,
+        expectDialogue.scope_label,
+        { timeout: MOCK_TIMEOUT },
+      );
+      assert.equal(
+        digits(await page.getByTestId('report-total-questions').textContent()),
+        expectDialogue.totals.questions,
+      );
+      assert.equal(
+        await page.locator('[data-testid="report-question-row"]').count(),
+        Math.min(50, expectDialogue.totals.questions),
+      );
       await page.screenshot({ path: shotPath(SIZES.desktop.name, 'reports-dialogue') });
       // Export: the options, the path and the size; remembered for next time.
       await page.getByTestId('export-issuing_body').fill('Ủy ban nhân dân tỉnh Lâm Đồng');
@@ -1126,7 +1360,10 @@ describe('follow-up and reports', () => {
       assert.equal(await page.getByTestId('export-personal').isChecked(), false, 'personal data is off by default');
       await tap(page.getByTestId('export-docx'));
       await page.getByTestId('export-path').waitFor({ timeout: MOCK_TIMEOUT });
-      assert.match((await page.getByTestId('export-path').textContent()) ?? '', /Townhall\/bao-cao-doi-thoai-.*\.docx$/);
+      assert.match(
+        (await page.getByTestId('export-path').textContent()) ?? '',
+        /Townhall\/bao-cao-doi-thoai-.*\.docx$/,
+      );
       assert.match((await page.getByTestId('export-size').textContent()) ?? '', /KB/);
       assert.equal(await page.locator('[data-testid="export-record"]').count(), 1);
       const call = (await control(page, 'calls')).filter((c) => c.command === 'report_export').at(-1).args;
@@ -1187,7 +1424,11 @@ describe('follow-up and reports', () => {
       const agencyId = (await invoke(a.page, 'device_info')).identity.agency;
       const own = (await invoke(a.page, 'followup_summary')).questions.every((q) => q.agency === agencyId);
       assert.ok(own);
-      assert.equal(await a.page.getByTestId('followup-escalated-count').count(), 0, 'the agency sees the overdue count only');
+      assert.equal(
+        await a.page.getByTestId('followup-escalated-count').count(),
+        0,
+        'the agency sees the overdue count only',
+      );
       await assertNoProblems(a, 'agency follow-up');
     } finally {
       await a.close();
@@ -1210,8 +1451,12 @@ describe('follow-up and reports', () => {
           const text = document.body.textContent ?? '';
           return {
             literal: text.includes('<img src=x onerror=') || text.includes('<script>'),
-            injected: [...document.querySelectorAll('img[src="x"], svg[onload], iframe, object, embed, b, script:not([src])')].length,
-            handlers: [...document.querySelectorAll('*')].some((el) => [...el.attributes].some((a) => a.name.startsWith('on'))),
+            injected: [
+              ...document.querySelectorAll('img[src="x"], svg[onload], iframe, object, embed, b, script:not([src])'),
+            ].length,
+            handlers: [...document.querySelectorAll('*')].some((el) =>
+              [...el.attributes].some((a) => a.name.startsWith('on')),
+            ),
             xss: window.__xss ?? null,
           };
         });

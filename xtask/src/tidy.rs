@@ -627,7 +627,7 @@ fn the_documented_commands_are_the_registered_ones() {
     let documented = documented_commands(&root);
     assert!(
         !registered.is_empty(),
-        "no `generate_handler![…]` found under src-tauri/src"
+        "no command found in app_commands! (crates/core/src/commands.rs)"
     );
     assert!(
         !documented.is_empty(),
@@ -709,15 +709,6 @@ fn hex(bytes: &[u8]) -> String {
 
 // The Content-Security-Policy.
 
-/// Files with a copy of the policy that differs from the app's today, each to be made to read
-/// `src-tauri/tauri.conf.json` (or to match it) and then removed from here. A file listed here
-/// that no longer differs is not an error: it is simply removed at the next edit.
-const KNOWN_CSP_DRIFT: &[&str] = &[
-    // `vite preview`'s policy: no 'unsafe-inline' styles, `connect-src 'self'`,
-    // `frame-ancestors` in place of `frame-src`.
-    "ui/vite.config.ts",
-];
-
 /// The files that carry a copy of the policy, relative to the root.
 const CSP_COPIES: &[&str] = &["ui/vite.config.ts", "ui/e2e/chromium.test.mjs"];
 
@@ -791,7 +782,7 @@ fn every_copy_of_the_csp_is_the_apps() {
         let Some(copy) = copied_policy(&read(&root.join(file))) else {
             continue;
         };
-        if copy != app && !KNOWN_CSP_DRIFT.contains(file) {
+        if copy != app {
             problems.push(format!(
                 "{file}'s Content-Security-Policy differs from src-tauri/tauri.conf.json's:\n  {file}: {copy:?}\n  tauri.conf.json: {app:?}"
             ));

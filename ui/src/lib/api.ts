@@ -166,8 +166,7 @@ export const deviceEnrol = (serverUrl: string, code: string, deviceName: string)
 
 export const settingsGet = () => call<AppSettings>('settings_get');
 
-export const settingsSet = (settings: AppSettings) =>
-  call<AppSettings>('settings_set', { settings });
+export const settingsSet = (settings: AppSettings) => call<AppSettings>('settings_set', { settings });
 
 // ---- reference data ----
 
@@ -184,19 +183,16 @@ export const referenceLocalityAdd = (name: string, level: Locality['level'], par
 
 export const dialogueList = () => call<DialogueSummary[]>('dialogue_list');
 
-export const dialogueCreate = (input: DialogueInput) =>
-  call<DialogueId>('dialogue_create', { input });
+export const dialogueCreate = (input: DialogueInput) => call<DialogueId>('dialogue_create', { input });
 
-export const dialogueEdit = (id: DialogueId, input: DialogueInput) =>
-  call<null>('dialogue_edit', { id, input });
+export const dialogueEdit = (id: DialogueId, input: DialogueInput) => call<null>('dialogue_edit', { id, input });
 
 export const dialogueSetStatus = (id: DialogueId, status: DialogueStatus) =>
   call<null>('dialogue_set_status', { id, status });
 
 // ---- questions ----
 
-export const questionCapture = (input: CaptureInput) =>
-  call<Captured>('question_capture', { input });
+export const questionCapture = (input: CaptureInput) => call<Captured>('question_capture', { input });
 
 export const questionList = (filter: QuestionFilter, sort: QuestionSort, page: Page) =>
   call<QuestionList>('question_list', { filter, sort, page });
@@ -206,30 +202,25 @@ export const questionSearch = (query: string, filter: QuestionFilter, limit: num
 
 export const questionGet = (id: QuestionId) => call<QuestionDetail>('question_get', { id });
 
-export const questionEdit = (id: QuestionId, input: QuestionInput) =>
-  call<null>('question_edit', { id, input });
+export const questionEdit = (id: QuestionId, input: QuestionInput) => call<null>('question_edit', { id, input });
 
 export const questionChangeStatus = (id: QuestionId, to: QuestionStatus, note: string | null) =>
   call<null>('question_change_status', { id, to, note });
 
-export const questionMerge = (id: QuestionId, into: QuestionId) =>
-  call<null>('question_merge', { id, into });
+export const questionMerge = (id: QuestionId, into: QuestionId) => call<null>('question_merge', { id, into });
 
-export const questionSimilar = (id: QuestionId, limit: number) =>
-  call<SearchHit[]>('question_similar', { id, limit });
+export const questionSimilar = (id: QuestionId, limit: number) => call<SearchHit[]>('question_similar', { id, limit });
 
 export const questionDraftGet = () => call<string | null>('question_draft_get');
 
-export const questionDraftSet = (draft: string | null) =>
-  call<null>('question_draft_set', { draft });
+export const questionDraftSet = (draft: string | null) => call<null>('question_draft_set', { draft });
 
 // ---- answers and assignments ----
 
 export const answerAdd = (question: QuestionId, input: AnswerInput) =>
   call<AnswerId>('answer_add', { question, input });
 
-export const answerEdit = (id: AnswerId, input: AnswerInput) =>
-  call<null>('answer_edit', { id, input });
+export const answerEdit = (id: AnswerId, input: AnswerInput) => call<null>('answer_edit', { id, input });
 
 export const assignmentCreate = (questions: QuestionId[], input: AssignmentInput) =>
   call<AssignmentId[]>('assignment_create', { questions, input });
@@ -261,7 +252,8 @@ export const followupDefaultDueDate = () => call<string>('followup_default_due_d
 
 export const followupSummary = () => call<FollowUp>('followup_summary');
 
-export const followupDialoguePlan = (dialogue: DialogueId) => call<DialoguePlan>('followup_dialogue_plan', { dialogue });
+export const followupDialoguePlan = (dialogue: DialogueId) =>
+  call<DialoguePlan>('followup_dialogue_plan', { dialogue });
 
 export const followupChecklistAddStandard = (dialogue: DialogueId) =>
   call<DialogueTaskId[]>('followup_checklist_add_standard', { dialogue });
@@ -269,7 +261,8 @@ export const followupChecklistAddStandard = (dialogue: DialogueId) =>
 export const followupTaskAdd = (dialogue: DialogueId, input: TaskInput) =>
   call<DialogueTaskId>('followup_task_add', { dialogue, input });
 
-export const followupTaskEdit = (id: DialogueTaskId, input: TaskInput) => call<null>('followup_task_edit', { id, input });
+export const followupTaskEdit = (id: DialogueTaskId, input: TaskInput) =>
+  call<null>('followup_task_edit', { id, input });
 
 export const questionReopen = (question: QuestionId, note: string, input: AssignmentInput) =>
   call<AssignmentId>('question_reopen', { question, note, input });

@@ -22,11 +22,7 @@ function dateTimeFormat(language: Language, options: Intl.DateTimeFormatOptions)
   return f;
 }
 
-function parts(
-  language: Language,
-  options: Intl.DateTimeFormatOptions,
-  instant: Date,
-): Record<string, string> {
+function parts(language: Language, options: Intl.DateTimeFormatOptions, instant: Date): Record<string, string> {
   const out: Record<string, string> = {};
   for (const part of dateTimeFormat(language, options).formatToParts(instant)) {
     out[part.type] = part.value;

@@ -7,7 +7,14 @@ const show = (segments: Segment[]) => segments.map((s) => (s.mark ? `[${s.text}]
 
 describe('splitHighlights', () => {
   it('marks char ranges', () => {
-    expect(show(splitHighlights('Xã Bắc Bình thiếu nước', [[3, 6], [7, 11]]))).toBe('Xã [Bắc] [Bình] thiếu nước');
+    expect(
+      show(
+        splitHighlights('Xã Bắc Bình thiếu nước', [
+          [3, 6],
+          [7, 11],
+        ]),
+      ),
+    ).toBe('Xã [Bắc] [Bình] thiếu nước');
     expect(show(splitHighlights('abc', []))).toBe('abc');
     expect(splitHighlights('', [[0, 1]])).toEqual([]);
   });
@@ -26,8 +33,24 @@ describe('splitHighlights', () => {
   });
 
   it('clips ranges that overlap, run past the end or come out of order', () => {
-    expect(show(splitHighlights('abcdef', [[4, 9], [0, 2], [1, 3]]))).toBe('[abc]d[ef]');
-    expect(show(splitHighlights('abc', [[2, 1], [5, 6], [-3, 1]]))).toBe('[a]bc');
+    expect(
+      show(
+        splitHighlights('abcdef', [
+          [4, 9],
+          [0, 2],
+          [1, 3],
+        ]),
+      ),
+    ).toBe('[abc]d[ef]');
+    expect(
+      show(
+        splitHighlights('abc', [
+          [2, 1],
+          [5, 6],
+          [-3, 1],
+        ]),
+      ),
+    ).toBe('[a]bc');
   });
 
   it('never merges markup into the text', () => {

@@ -129,8 +129,7 @@ export const kindLabel = (k: QuestionKind) => tOr(`domain.kind.${k}`, 'app.none'
 export const sourceLabel = (s: QuestionSource) => tOr(`domain.source.${s}`, 'app.none');
 export const roleLabel = (r: Role) => tOr(`domain.role.${r}`, 'app.none');
 export const levelLabel = (l: Level) => tOr(`domain.level.${l}`, 'app.none');
-export const dialogueStatusLabel = (s: DialogueStatus) =>
-  tOr(`domain.dialogueStatus.${s}`, 'app.none');
+export const dialogueStatusLabel = (s: DialogueStatus) => tOr(`domain.dialogueStatus.${s}`, 'app.none');
 export const answerModeLabel = (m: AnswerMode) => tOr(`domain.answerMode.${m}`, 'app.none');
 
 /** What to tell a person for a command's error code. */

@@ -15,7 +15,9 @@ export function parseListQuery(query: Record<string, string>): ListQuery {
     .split(',')
     .filter((s): s is QuestionStatus => (QUESTION_STATUSES as readonly string[]).includes(s));
   const kind = (QUESTION_KINDS as readonly string[]).includes(query.kind ?? '') ? (query.kind as QuestionKind) : null;
-  const sort = (QUESTION_SORTS as readonly string[]).includes(query.sort ?? '') ? (query.sort as QuestionSort) : 'newest';
+  const sort = (QUESTION_SORTS as readonly string[]).includes(query.sort ?? '')
+    ? (query.sort as QuestionSort)
+    : 'newest';
   return {
     filter: {
       dialogue: query.dialogue || null,
@@ -49,5 +51,13 @@ export function listQueryParams(l: ListQuery): Record<string, string | boolean |
 
 /** Whether any filter narrows the list. */
 export function isFiltered(f: QuestionFilter): boolean {
-  return f.dialogue !== null || f.statuses.length > 0 || f.topic !== null || f.kind !== null || f.agency !== null || f.overdue || f.escalated;
+  return (
+    f.dialogue !== null ||
+    f.statuses.length > 0 ||
+    f.topic !== null ||
+    f.kind !== null ||
+    f.agency !== null ||
+    f.overdue ||
+    f.escalated
+  );
 }

@@ -13,7 +13,9 @@ describe('parseHash', () => {
     check('#/', 'home');
     check('#/enrol', 'enrol');
     check('#/dialogues', 'dialogues');
-    check('#/dialogues/0190b2c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d', 'dialogue', { id: '0190b2c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d' });
+    check('#/dialogues/0190b2c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d', 'dialogue', {
+      id: '0190b2c4-5e6f-7a8b-9c0d-1e2f3a4b5c6d',
+    });
     check('#/capture', 'capture');
     check('#/capture/abc', 'capture', { dialogueId: 'abc' });
     check('#/questions', 'questions');
@@ -26,7 +28,12 @@ describe('parseHash', () => {
   });
 
   it('parses query parameters and decodes segments', () => {
-    check('#/questions?status=assigned,answered&overdue=1&q=b%E1%BA%AFc', 'questions', {}, { status: 'assigned,answered', overdue: '1', q: 'bắc' });
+    check(
+      '#/questions?status=assigned,answered&overdue=1&q=b%E1%BA%AFc',
+      'questions',
+      {},
+      { status: 'assigned,answered', overdue: '1', q: 'bắc' },
+    );
     check('#/questions/a%20b', 'question', { id: 'a b' });
     check('#/questions/%E0%A4%A', 'question', { id: '%E0%A4%A' });
   });
@@ -50,8 +57,27 @@ describe('parseHash', () => {
 describe('roles', () => {
   it('shows each role only its sections, plus sync and settings', () => {
     expect(navFor('recorder')).toEqual(['dialogues', 'capture', 'questions', 'sync', 'settings']);
-    expect(navFor('secretariat')).toEqual(['dialogues', 'capture', 'questions', 'review', 'dashboard', 'followup', 'reports', 'sync', 'settings']);
-    expect(navFor('leader')).toEqual(['dialogues', 'questions', 'review', 'dashboard', 'followup', 'reports', 'sync', 'settings']);
+    expect(navFor('secretariat')).toEqual([
+      'dialogues',
+      'capture',
+      'questions',
+      'review',
+      'dashboard',
+      'followup',
+      'reports',
+      'sync',
+      'settings',
+    ]);
+    expect(navFor('leader')).toEqual([
+      'dialogues',
+      'questions',
+      'review',
+      'dashboard',
+      'followup',
+      'reports',
+      'sync',
+      'settings',
+    ]);
     expect(navFor('agency')).toEqual(['work', 'followup', 'questions', 'sync', 'settings']);
     expect(navFor('admin')).toEqual(['dialogues', 'questions', 'reports', 'sync', 'settings']);
     expect(allowed('reports', 'recorder')).toBe(false);
@@ -74,7 +100,13 @@ describe('roles', () => {
 
 describe('question list query', () => {
   it('round-trips filters through the address', () => {
-    const q = parseListQuery({ status: 'assigned,bogus,answered', kind: 'petition', overdue: '1', sort: 'due_date', q: 'bac' });
+    const q = parseListQuery({
+      status: 'assigned,bogus,answered',
+      kind: 'petition',
+      overdue: '1',
+      sort: 'due_date',
+      q: 'bac',
+    });
     expect(q.filter.statuses).toEqual(['assigned', 'answered']);
     expect(q.filter.kind).toBe('petition');
     expect(q.filter.overdue).toBe(true);

@@ -101,10 +101,8 @@ export const paths = {
   enrol: () => '#/enrol',
   dialogues: () => '#/dialogues',
   dialogue: (id: string) => `#/dialogues/${encodeURIComponent(id)}`,
-  capture: (dialogueId?: string) =>
-    dialogueId ? `#/capture/${encodeURIComponent(dialogueId)}` : '#/capture',
-  questions: (query: Record<string, string | number | boolean | null | undefined> = {}) =>
-    href('/questions', query),
+  capture: (dialogueId?: string) => (dialogueId ? `#/capture/${encodeURIComponent(dialogueId)}` : '#/capture'),
+  questions: (query: Record<string, string | number | boolean | null | undefined> = {}) => href('/questions', query),
   question: (id: string) => `#/questions/${encodeURIComponent(id)}`,
   review: () => '#/review',
   dashboard: () => '#/dashboard',

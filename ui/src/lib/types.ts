@@ -186,7 +186,17 @@ export const ROLES = values<Role>()(['recorder', 'secretariat', 'leader', 'agenc
 export const ANSWER_MODES = values<AnswerMode>()(['on_site', 'written']);
 export const LANGUAGES = values<Language>()(['vi', 'en']);
 export const QUESTION_SORTS = values<QuestionSort>()(['newest', 'oldest', 'number', 'due_date']);
-export const TASK_KINDS = values<TaskKind>()(['plan', 'notice', 'results', 'gather', 'materials', 'publicity', 'security', 'venue', 'other']);
+export const TASK_KINDS = values<TaskKind>()([
+  'plan',
+  'notice',
+  'results',
+  'gather',
+  'materials',
+  'publicity',
+  'security',
+  'venue',
+  'other',
+]);
 export const COORDINATING_BODIES = values<CoordinatingBody>()([
   'party_office',
   'fatherland_front',
@@ -200,4 +210,11 @@ export const MILESTONE_KINDS = values<MilestoneKind>()(['plan_issued', 'public_n
 export const PERIOD_KINDS = values<PeriodKind>()(['month', 'quarter', 'half_year', 'nine_months', 'year']);
 export const EXPORT_FORMATS = values<ExportFormat>()(['docx', 'xlsx', 'csv']);
 export const DAY_KINDS = values<DayKind>()(['day_off', 'working_day']);
-export const HOLIDAYS = values<Holiday>()(['new_year', 'lunar_new_year', 'hung_kings', 'victory_day', 'labour_day', 'national_day']);
+export const HOLIDAYS = values<Holiday>()([
+  'new_year',
+  'lunar_new_year',
+  'hung_kings',
+  'victory_day',
+  'labour_day',
+  'national_day',
+]);

@@ -147,7 +147,10 @@ export function horizontalHeight(rows: number, frame: Omit<Frame, 'height'>, row
 export function truncate(label: string, max: number): string {
   const chars = Array.from(label.normalize('NFC'));
   if (chars.length <= max) return chars.join('');
-  return `${chars.slice(0, Math.max(1, max - 1)).join('').trimEnd()}…`;
+  return `${chars
+    .slice(0, Math.max(1, max - 1))
+    .join('')
+    .trimEnd()}…`;
 }
 
 function clamp(v: number, lo: number, hi: number): number {
@@ -163,7 +166,11 @@ function round(v: number): number {
  * for the text under a vertical bar (SVG text does not wrap). The last line is truncated.
  */
 export function wrapLabel(label: string, maxChars: number, maxLines: number): string[] {
-  const words = label.normalize('NFC').trim().split(/\s+/u).filter((w) => w !== '');
+  const words = label
+    .normalize('NFC')
+    .trim()
+    .split(/\s+/u)
+    .filter((w) => w !== '');
   const lines: string[] = [];
   let current = '';
   for (const word of words) {

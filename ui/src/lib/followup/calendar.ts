@@ -115,7 +115,8 @@ export class WorkingCalendar {
 
   constructor(years: readonly YearShape[] = []) {
     for (const year of years) {
-      for (const decision of year.decisions) for (const change of decision.changes) this.adjustments.set(change.date, change.kind);
+      for (const decision of year.decisions)
+        for (const change of decision.changes) this.adjustments.set(change.date, change.kind);
     }
   }
 
@@ -171,7 +172,13 @@ export interface StandingShape {
 }
 
 /** `FollowUpPolicy::standing`: where a question due on `due` stands on `today`. */
-export function standingOf(calendar: WorkingCalendar, policy: PolicyNumbers, due: IsoDate, today: IsoDate, settled: boolean): StandingShape {
+export function standingOf(
+  calendar: WorkingCalendar,
+  policy: PolicyNumbers,
+  due: IsoDate,
+  today: IsoDate,
+  settled: boolean,
+): StandingShape {
   const left = calendar.between(today, due);
   const overdue = !settled && today > due;
   const overdueDays = overdue ? Math.max(0, -left) : 0;

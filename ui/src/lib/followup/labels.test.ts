@@ -3,7 +3,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { setLanguage } from '../i18n';
 import { bodyLabel, milestoneLabel, standingText, standingTone, taskStateLabel, workingDaysText } from './labels';
 
-const s = (over: Partial<{ working_days_left: number; overdue: boolean; overdue_working_days: number; escalated: boolean; due_soon: boolean }>) => ({
+const s = (
+  over: Partial<{
+    working_days_left: number;
+    overdue: boolean;
+    overdue_working_days: number;
+    escalated: boolean;
+    due_soon: boolean;
+  }>,
+) => ({
   working_days_left: 5,
   overdue: false,
   overdue_working_days: 0,
@@ -18,9 +26,13 @@ describe('standing labels', () => {
   it('says where a question stands, in Vietnamese first', () => {
     expect(standingText(s({ working_days_left: 3, due_soon: true }))).toBe('còn 3 ngày làm việc');
     expect(standingText(s({ working_days_left: 0, due_soon: true }))).toBe('đến hạn hôm nay');
-    expect(standingText(s({ working_days_left: -4, overdue: true, overdue_working_days: 4 }))).toBe('quá hạn 4 ngày làm việc');
+    expect(standingText(s({ working_days_left: -4, overdue: true, overdue_working_days: 4 }))).toBe(
+      'quá hạn 4 ngày làm việc',
+    );
     expect(standingText(s({ working_days_left: 0, overdue: true }))).toBe('đã quá hạn');
-    expect(standingText(s({ overdue: true, overdue_working_days: 6, escalated: true }))).toBe('quá hạn 6 ngày làm việc · chuyển lãnh đạo');
+    expect(standingText(s({ overdue: true, overdue_working_days: 6, escalated: true }))).toBe(
+      'quá hạn 6 ngày làm việc · chuyển lãnh đạo',
+    );
     setLanguage('en');
     expect(standingText(s({ working_days_left: 3 }))).toBe('3 working days left');
   });

@@ -21,7 +21,10 @@ export function standingTone(s: Standing | null | undefined, settled = false): S
  */
 export function standingText(s: Standing, settled = false): string {
   if (s.escalated) return t('followup.standing.escalated', { days: s.overdue_working_days });
-  if (s.overdue) return s.overdue_working_days > 0 ? t('followup.standing.overdue', { days: s.overdue_working_days }) : t('followup.standing.overdueToday');
+  if (s.overdue)
+    return s.overdue_working_days > 0
+      ? t('followup.standing.overdue', { days: s.overdue_working_days })
+      : t('followup.standing.overdueToday');
   if (settled) return t('followup.standing.settled');
   if (s.working_days_left <= 0) return t('followup.standing.dueToday');
   return t('followup.standing.left', { days: s.working_days_left });

@@ -18,7 +18,8 @@ export function officialDecisions(): YearAdjustments[] {
         },
         {
           covers: ['victory_day', 'labour_day'],
-          reference: '30/4–1/5/2024: 27/04–01/05/2024, Saturday 04/05 worked (MOLISA notice, approved by the Prime Minister)',
+          reference:
+            '30/4–1/5/2024: 27/04–01/05/2024, Saturday 04/05 worked (MOLISA notice, approved by the Prime Minister)',
           changes: [
             { date: '2024-04-29', kind: 'day_off' },
             { date: '2024-05-04', kind: 'working_day' },
@@ -44,7 +45,8 @@ export function officialDecisions(): YearAdjustments[] {
         },
         {
           covers: ['victory_day', 'labour_day'],
-          reference: '30/4–1/5/2025: 30/04–04/05/2025, Saturday 26/04 worked (MOLISA notice of November 2024, approved by the Prime Minister)',
+          reference:
+            '30/4–1/5/2025: 30/04–04/05/2025, Saturday 26/04 worked (MOLISA notice of November 2024, approved by the Prime Minister)',
           changes: [
             { date: '2025-05-02', kind: 'day_off' },
             { date: '2025-04-26', kind: 'working_day' },
@@ -52,7 +54,8 @@ export function officialDecisions(): YearAdjustments[] {
         },
         {
           covers: ['national_day'],
-          reference: 'Quốc khánh 2025: 01/09–02/09/2025 (MOLISA notice of November 2024, approved by the Prime Minister)',
+          reference:
+            'Quốc khánh 2025: 01/09–02/09/2025 (MOLISA notice of November 2024, approved by the Prime Minister)',
           changes: [],
         },
       ],
@@ -72,5 +75,10 @@ export function officialDecisions(): YearAdjustments[] {
 
 /** `FollowUpPolicy::default()`. */
 export function defaultPolicy(): FollowUpPolicy {
-  return { answer_working_days: 15, escalate_after_working_days: 5, remind_before_working_days: 2, calendar: officialDecisions() };
+  return {
+    answer_working_days: 15,
+    escalate_after_working_days: 5,
+    remind_before_working_days: 2,
+    calendar: officialDecisions(),
+  };
 }

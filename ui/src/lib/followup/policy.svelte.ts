@@ -5,7 +5,10 @@ import * as api from '../api';
 import type { FollowUpPolicy } from '../types';
 import { WorkingCalendar } from './calendar';
 
-export const policyState = $state<{ policy: FollowUpPolicy | null; calendar: WorkingCalendar | null }>({ policy: null, calendar: null });
+export const policyState = $state<{ policy: FollowUpPolicy | null; calendar: WorkingCalendar | null }>({
+  policy: null,
+  calendar: null,
+});
 
 let pending: Promise<FollowUpPolicy> | null = null;
 

@@ -76,8 +76,7 @@ export const vi = {
   'dialogues.detail.to.concluded': 'Kết thúc hội nghị',
   'dialogues.detail.to.closed': 'Đóng hồ sơ hội nghị',
   'dialogues.detail.confirm.open': 'Bắt đầu hội nghị? Các thư ký sẽ ghi nhận ý kiến vào hội nghị này.',
-  'dialogues.detail.confirm.concluded':
-    'Kết thúc hội nghị? Việc theo dõi, đôn đốc trả lời các kiến nghị vẫn tiếp tục.',
+  'dialogues.detail.confirm.concluded': 'Kết thúc hội nghị? Việc theo dõi, đôn đốc trả lời các kiến nghị vẫn tiếp tục.',
   'dialogues.detail.confirm.closed': 'Đóng hồ sơ? Mọi ý kiến của hội nghị đã được giải quyết xong.',
   'dialogues.detail.confirmYes': 'Xác nhận',
   'dialogues.detail.statusChanged': 'Hội nghị đã chuyển sang “{status}”.',
@@ -122,7 +121,8 @@ export const en: Record<keyof typeof vi, string> = {
   'dialogues.form.hosts': 'Chaired by',
   'dialogues.form.hostsPlaceholder': "For example: Party Secretary, Chair of the commune People's Committee",
   'dialogues.form.coordinatingBodies': 'Coordinating bodies',
-  'dialogues.form.coordinatingBodiesPlaceholder': "For example: the office of the People's Council and Committee, the Fatherland Front",
+  'dialogues.form.coordinatingBodiesPlaceholder':
+    "For example: the office of the People's Council and Committee, the Fatherland Front",
   'dialogues.form.planIssuedOn': 'Plan issued on',
   'dialogues.form.planIssuedOnHint': 'Leave empty if not issued yet. Not after the dialogue date.',
   'dialogues.form.attendeeCount': 'Attendees',

@@ -2,8 +2,7 @@
 
 export const vi = {
   'enrol.title': 'Đăng ký thiết bị',
-  'enrol.intro':
-    'Nhập địa chỉ máy chủ và mã đăng ký do quản trị viên cấp. Mỗi mã chỉ dùng một lần và có thời hạn.',
+  'enrol.intro': 'Nhập địa chỉ máy chủ và mã đăng ký do quản trị viên cấp. Mỗi mã chỉ dùng một lần và có thời hạn.',
   'enrol.server': 'Địa chỉ máy chủ',
   'enrol.serverHint': 'Ví dụ: https://townhall.lamdong.gov.vn',
   'enrol.code': 'Mã đăng ký',
@@ -12,8 +11,7 @@ export const vi = {
   'enrol.nameHint': 'Để phân biệt các máy, ví dụ: Máy tính bảng số 2 — Thư ký.',
   'enrol.submit': 'Đăng ký',
   'enrol.submitting': 'Đang đăng ký…',
-  'enrol.offline':
-    'Không kết nối được máy chủ. Kiểm tra Wi-Fi hoặc 4G và địa chỉ máy chủ, rồi thử lại.',
+  'enrol.offline': 'Không kết nối được máy chủ. Kiểm tra Wi-Fi hoặc 4G và địa chỉ máy chủ, rồi thử lại.',
   'enrol.done': 'Đã đăng ký thiết bị.',
 };
 

@@ -17,8 +17,7 @@ export const vi = {
   'errors.code_used': 'Mã đăng ký này đã được dùng. Xin quản trị viên cấp mã mới.',
   'errors.code_expired': 'Mã đăng ký đã hết hạn. Xin quản trị viên cấp mã mới.',
   'errors.unauthorized': 'Máy chủ từ chối thiết bị này (có thể đã bị thu hồi). Liên hệ quản trị viên.',
-  'errors.not_the_server':
-    'Mạng trả về một trang không phải máy chủ Townhall. Có thể bạn cần đăng nhập Wi-Fi trước.',
+  'errors.not_the_server': 'Mạng trả về một trang không phải máy chủ Townhall. Có thể bạn cần đăng nhập Wi-Fi trước.',
   'errors.busy': 'Máy chủ đang bận. Ứng dụng sẽ tự thử lại sau.',
   'errors.server_down': 'Máy chủ đang gặp sự cố. Ứng dụng sẽ tự thử lại sau.',
   'errors.refused': 'Máy chủ từ chối yêu cầu này.',

@@ -6,7 +6,8 @@ export const vi = {
   'followup.title': 'Theo dõi, đôn đốc',
   'followup.intro': 'Ý kiến quá hạn, cần lãnh đạo chỉ đạo và sắp đến hạn trả lời; việc chuẩn bị đối thoại chưa xong.',
   'followup.loading': 'Đang tải việc cần theo dõi…',
-  'followup.badge.label': '{overdue} ý kiến quá hạn, {escalated} cần lãnh đạo chỉ đạo, {dueSoon} sắp đến hạn. Bấm để xem.',
+  'followup.badge.label':
+    '{overdue} ý kiến quá hạn, {escalated} cần lãnh đạo chỉ đạo, {dueSoon} sắp đến hạn. Bấm để xem.',
   'followup.badge.overdue': 'quá hạn',
   'followup.badge.escalated': 'lãnh đạo',
   'followup.badge.clear': 'Không quá hạn',
@@ -41,10 +42,12 @@ export const vi = {
   'followup.reminders.seeAll': 'Xem tất cả',
   'followup.reminders.dismiss': 'Ẩn nhắc hạn',
   'followup.settings.reminders': 'Nhắc hạn',
-  'followup.settings.remindersHint': 'Báo khi ý kiến hoặc việc chuẩn bị sắp đến hạn, đã quá hạn hoặc phải chuyển lãnh đạo; mỗi việc nhắc một lần mỗi ngày.',
+  'followup.settings.remindersHint':
+    'Báo khi ý kiến hoặc việc chuẩn bị sắp đến hạn, đã quá hạn hoặc phải chuyển lãnh đạo; mỗi việc nhắc một lần mỗi ngày.',
   'followup.settings.saved': 'Đã lưu cài đặt nhắc hạn.',
   'followup.policy.title': 'Quy định thời hạn',
-  'followup.policy.intro': 'Thời hạn tính theo ngày làm việc: trừ thứ Bảy, Chủ nhật, ngày lễ, Tết và ngày nghỉ theo quyết định chính thức của từng năm.',
+  'followup.policy.intro':
+    'Thời hạn tính theo ngày làm việc: trừ thứ Bảy, Chủ nhật, ngày lễ, Tết và ngày nghỉ theo quyết định chính thức của từng năm.',
   'followup.policy.readOnly': 'Chỉ quản trị viên được sửa quy định này.',
   'followup.policy.answer': 'Thời hạn trả lời bằng văn bản',
   'followup.policy.escalate': 'Chuyển lãnh đạo khi quá hạn',
@@ -175,7 +178,8 @@ export const en: Record<keyof typeof vi, string> = {
   'followup.title': 'Follow-up',
   'followup.intro': 'Questions overdue, escalated to the leaders or due soon; dialogue preparation not yet done.',
   'followup.loading': 'Loading what to follow up…',
-  'followup.badge.label': '{overdue} questions overdue, {escalated} escalated to the leaders, {dueSoon} due soon. Select to see them.',
+  'followup.badge.label':
+    '{overdue} questions overdue, {escalated} escalated to the leaders, {dueSoon} due soon. Select to see them.',
   'followup.badge.overdue': 'overdue',
   'followup.badge.escalated': 'escalated',
   'followup.badge.clear': 'Nothing overdue',
@@ -210,10 +214,12 @@ export const en: Record<keyof typeof vi, string> = {
   'followup.reminders.seeAll': 'See all',
   'followup.reminders.dismiss': 'Hide reminders',
   'followup.settings.reminders': 'Deadline reminders',
-  'followup.settings.remindersHint': 'Tells you when a question or preparation task is due soon, overdue or escalated; each at most once a day.',
+  'followup.settings.remindersHint':
+    'Tells you when a question or preparation task is due soon, overdue or escalated; each at most once a day.',
   'followup.settings.saved': 'Reminder setting saved.',
   'followup.policy.title': 'Deadline rules',
-  'followup.policy.intro': 'Terms count working days: no Saturdays, Sundays, public holidays, Tết or days off under each year’s official decisions.',
+  'followup.policy.intro':
+    'Terms count working days: no Saturdays, Sundays, public holidays, Tết or days off under each year’s official decisions.',
   'followup.policy.readOnly': 'Only an administrator may change these rules.',
   'followup.policy.answer': 'Term for a written answer',
   'followup.policy.escalate': 'Escalate to the leaders when overdue by',
@@ -293,7 +299,8 @@ export const en: Record<keyof typeof vi, string> = {
   'followup.plan.taskAdded': 'Task “{title}” added.',
   'followup.reopen.open': 'Reopen',
   'followup.reopen.title': 'Reopen and assign a new round',
-  'followup.reopen.intro': 'The citizen or a leader does not accept the outcome: give the reason, the agency and a new due date.',
+  'followup.reopen.intro':
+    'The citizen or a leader does not accept the outcome: give the reason, the agency and a new due date.',
   'followup.reopen.reason': 'Why it is reopened',
   'followup.reopen.agency': 'Agency',
   'followup.reopen.due': 'New due date',

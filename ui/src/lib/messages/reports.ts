@@ -64,7 +64,8 @@ export const vi = {
   'reports.answeredOnSite': 'Trả lời tại hội nghị',
   'reports.answeredWritten': 'Văn bản {number} ngày {date}',
   'reports.personal': 'Kèm thông tin cá nhân của công dân',
-  'reports.personalHint': 'Họ tên, địa chỉ, số điện thoại của công dân chỉ đưa vào khi thật cần thiết; mỗi lần xuất đều được ghi lại.',
+  'reports.personalHint':
+    'Họ tên, địa chỉ, số điện thoại của công dân chỉ đưa vào khi thật cần thiết; mỗi lần xuất đều được ghi lại.',
   'reports.print': 'In',
   'reports.printView': 'Xem bản in',
   'reports.screenView': 'Xem trên màn hình',
@@ -78,9 +79,11 @@ export const vi = {
   'reports.doc.section1': 'I. TÌNH HÌNH TIẾP NHẬN Ý KIẾN, KIẾN NGHỊ',
   'reports.doc.section2': 'II. KẾT QUẢ TRẢ LỜI, GIẢI QUYẾT',
   'reports.doc.section3': 'III. DANH SÁCH Ý KIẾN, KIẾN NGHỊ',
-  'reports.doc.summary': 'Trong {scope}, đã tiếp nhận {questions} ý kiến, kiến nghị của Nhân dân (không tính {merged} ý kiến trùng đã gộp); trả lời tại hội nghị {onSite} ý kiến ({onSiteShare}), trả lời bằng văn bản {inWriting} ý kiến ({inWritingShare}); đã giải quyết xong {settled} ý kiến, đạt {rate}; còn {overdue} ý kiến quá hạn trả lời.',
+  'reports.doc.summary':
+    'Trong {scope}, đã tiếp nhận {questions} ý kiến, kiến nghị của Nhân dân (không tính {merged} ý kiến trùng đã gộp); trả lời tại hội nghị {onSite} ý kiến ({onSiteShare}), trả lời bằng văn bản {inWriting} ý kiến ({inWritingShare}); đã giải quyết xong {settled} ý kiến, đạt {rate}; còn {overdue} ý kiến quá hạn trả lời.',
   'reports.export.title': 'Xuất báo cáo',
-  'reports.export.intro': 'Tệp .docx theo thể thức văn bản hành chính (Nghị định 30/2020/NĐ-CP), .xlsx hoặc .csv để xử lý số liệu.',
+  'reports.export.intro':
+    'Tệp .docx theo thể thức văn bản hành chính (Nghị định 30/2020/NĐ-CP), .xlsx hoặc .csv để xử lý số liệu.',
   'reports.export.superior': 'Cơ quan chủ quản (nếu có)',
   'reports.export.issuing': 'Cơ quan ban hành',
   'reports.export.number': 'Số, ký hiệu văn bản',
@@ -165,7 +168,8 @@ export const en: Record<keyof typeof vi, string> = {
   'reports.answeredOnSite': 'Answered on the spot',
   'reports.answeredWritten': 'Document {number} of {date}',
   'reports.personal': 'Include citizens’ personal data',
-  'reports.personalHint': 'Citizens’ names, addresses and phone numbers only when truly needed; every export is recorded.',
+  'reports.personalHint':
+    'Citizens’ names, addresses and phone numbers only when truly needed; every export is recorded.',
   'reports.print': 'Print',
   'reports.printView': 'Print view',
   'reports.screenView': 'Screen view',
@@ -179,9 +183,11 @@ export const en: Record<keyof typeof vi, string> = {
   'reports.doc.section1': 'I. QUESTIONS AND PETITIONS RECEIVED',
   'reports.doc.section2': 'II. ANSWERS AND RESOLUTION',
   'reports.doc.section3': 'III. LIST OF QUESTIONS AND PETITIONS',
-  'reports.doc.summary': 'In {scope}, {questions} questions and petitions were received (not counting {merged} merged duplicates); {onSite} were answered on the spot ({onSiteShare}) and {inWriting} in writing ({inWritingShare}); {settled} are settled, a rate of {rate}; {overdue} are overdue.',
+  'reports.doc.summary':
+    'In {scope}, {questions} questions and petitions were received (not counting {merged} merged duplicates); {onSite} were answered on the spot ({onSiteShare}) and {inWriting} in writing ({inWritingShare}); {settled} are settled, a rate of {rate}; {overdue} are overdue.',
   'reports.export.title': 'Export',
-  'reports.export.intro': 'A .docx laid out as an administrative document (Decree 30/2020/NĐ-CP), or .xlsx or .csv for the figures.',
+  'reports.export.intro':
+    'A .docx laid out as an administrative document (Decree 30/2020/NĐ-CP), or .xlsx or .csv for the figures.',
   'reports.export.superior': 'Superior body (if any)',
   'reports.export.issuing': 'Issuing body',
   'reports.export.number': 'Document number and symbol',

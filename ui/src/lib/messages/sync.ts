@@ -8,7 +8,8 @@ export const vi = {
   'sync.rejectedCount': 'Thay đổi bị từ chối',
   'sync.lastSuccess': 'Đồng bộ thành công lần cuối',
   'sync.never': 'Chưa lần nào',
-  'sync.lastError': 'Lần đồng bộ gần nhất không thành công. Ứng dụng sẽ tự thử lại; bạn cũng có thể bấm “Đồng bộ ngay”.',
+  'sync.lastError':
+    'Lần đồng bộ gần nhất không thành công. Ứng dụng sẽ tự thử lại; bạn cũng có thể bấm “Đồng bộ ngay”.',
   'sync.technical': 'Chi tiết kỹ thuật',
   'sync.now': 'Đồng bộ ngay',
   'sync.started': 'Đang đồng bộ…',
@@ -61,7 +62,8 @@ export const en: Record<keyof typeof vi, string> = {
   'sync.technical': 'Technical details',
   'sync.now': 'Sync now',
   'sync.started': 'Syncing…',
-  'sync.offlineHint': 'This device is offline. Every change is kept on the device and is sent when the network returns.',
+  'sync.offlineHint':
+    'This device is offline. Every change is kept on the device and is sent when the network returns.',
   'sync.rejected': 'Changes the server refused',
   'sync.rejectedIntro':
     'The server did not accept the changes below. Open the record to fix it, then send again; or dismiss what is no longer needed.',

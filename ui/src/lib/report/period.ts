@@ -4,7 +4,13 @@
 import type { IsoDate, Period, PeriodKind } from '../types';
 
 /** The highest `index` of each kind. */
-export const PERIOD_MAX_INDEX: Record<PeriodKind, number> = { month: 12, quarter: 4, half_year: 2, nine_months: 1, year: 1 };
+export const PERIOD_MAX_INDEX: Record<PeriodKind, number> = {
+  month: 12,
+  quarter: 4,
+  half_year: 2,
+  nine_months: 1,
+  year: 1,
+};
 
 export const FIRST_YEAR = 1900;
 export const LAST_YEAR = 2100;
@@ -12,8 +18,10 @@ export const LAST_YEAR = 2100;
 /** Whether a period is well formed (index within its kind, year the calendar knows). */
 export function periodProblem(p: Period): { field: string; message: string } | null {
   const max = PERIOD_MAX_INDEX[p.kind];
-  if (!Number.isInteger(p.index) || p.index < 1 || p.index > max) return { field: 'period.index', message: `1 to ${max}` };
-  if (!Number.isInteger(p.year) || p.year < FIRST_YEAR || p.year > LAST_YEAR) return { field: 'period.year', message: `${FIRST_YEAR} to ${LAST_YEAR}` };
+  if (!Number.isInteger(p.index) || p.index < 1 || p.index > max)
+    return { field: 'period.index', message: `1 to ${max}` };
+  if (!Number.isInteger(p.year) || p.year < FIRST_YEAR || p.year > LAST_YEAR)
+    return { field: 'period.year', message: `${FIRST_YEAR} to ${LAST_YEAR}` };
   return null;
 }
 
@@ -22,10 +30,19 @@ export function periodDates(p: Period): { from: IsoDate; to: IsoDate } | { field
   const problem = periodProblem(p);
   if (problem) return problem;
   const [firstMonth, months] =
-    p.kind === 'month' ? [p.index, 1] : p.kind === 'quarter' ? [p.index * 3 - 2, 3] : p.kind === 'half_year' ? [p.index * 6 - 5, 6] : p.kind === 'nine_months' ? [1, 9] : [1, 12];
+    p.kind === 'month'
+      ? [p.index, 1]
+      : p.kind === 'quarter'
+        ? [p.index * 3 - 2, 3]
+        : p.kind === 'half_year'
+          ? [p.index * 6 - 5, 6]
+          : p.kind === 'nine_months'
+            ? [1, 9]
+            : [1, 12];
   const from = new Date(Date.UTC(p.year, firstMonth - 1, 1));
   const to = new Date(Date.UTC(p.year, firstMonth - 1 + months, 0));
-  const iso = (d: Date) => `${String(d.getUTCFullYear()).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
+  const iso = (d: Date) =>
+    `${String(d.getUTCFullYear()).padStart(4, '0')}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
   return { from: iso(from), to: iso(to) };
 }
 
@@ -49,7 +66,20 @@ export function periodLabel(p: Period): string {
 
 /** The period in English words: "Q3 2026", "First half of 2026", … */
 export function periodLabelEn(p: Period): string {
-  const months = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+  const months = [
+    'January',
+    'February',
+    'March',
+    'April',
+    'May',
+    'June',
+    'July',
+    'August',
+    'September',
+    'October',
+    'November',
+    'December',
+  ];
   switch (p.kind) {
     case 'month':
       return `${months[p.index - 1] ?? ''} ${p.year}`;

@@ -19,8 +19,14 @@ describe('reporting periods', () => {
     expect(periodDates({ kind: 'month', year: 2028, index: 2 })).toEqual({ from: '2028-02-01', to: '2028-02-29' });
     expect(periodDates({ kind: 'quarter', year: 2026, index: 4 })).toEqual({ from: '2026-10-01', to: '2026-12-31' });
     expect(periodDates({ kind: 'half_year', year: 2026, index: 2 })).toEqual({ from: '2026-07-01', to: '2026-12-31' });
-    expect(periodDates({ kind: 'nine_months', year: 2026, index: 1 })).toEqual({ from: '2026-01-01', to: '2026-09-30' });
-    expect(periodDates({ kind: 'quarter', year: 2026, index: 5 })).toEqual({ field: 'period.index', message: '1 to 4' });
+    expect(periodDates({ kind: 'nine_months', year: 2026, index: 1 })).toEqual({
+      from: '2026-01-01',
+      to: '2026-09-30',
+    });
+    expect(periodDates({ kind: 'quarter', year: 2026, index: 5 })).toEqual({
+      field: 'period.index',
+      message: '1 to 4',
+    });
     expect(periodDates({ kind: 'year', year: 1800, index: 1 })).toMatchObject({ field: 'period.year' });
   });
 
@@ -46,9 +52,24 @@ describe('the printed report', () => {
   it('remembers export options and builds the command’s', () => {
     expect(parseSaved(null)).toEqual(EMPTY_OPTIONS);
     expect(parseSaved('{not json')).toEqual(EMPTY_OPTIONS);
-    const saved = parseSaved(JSON.stringify({ issuing_body: 'UBND tỉnh', place: 'Lâm Đồng', signer_name: 'Nguyễn Văn B', signer_title: 'Chủ tịch', recipients: 'TT Tỉnh ủy\n\n TT HĐND tỉnh ', junk: 1 }));
+    const saved = parseSaved(
+      JSON.stringify({
+        issuing_body: 'UBND tỉnh',
+        place: 'Lâm Đồng',
+        signer_name: 'Nguyễn Văn B',
+        signer_title: 'Chủ tịch',
+        recipients: 'TT Tỉnh ủy\n\n TT HĐND tỉnh ',
+        junk: 1,
+      }),
+    );
     const options = exportOptions(saved, 'docx', false);
-    expect(options).toMatchObject({ format: 'docx', include_personal_data: false, superior_body: null, issuing_body: 'UBND tỉnh', place: 'Lâm Đồng' });
+    expect(options).toMatchObject({
+      format: 'docx',
+      include_personal_data: false,
+      superior_body: null,
+      issuing_body: 'UBND tỉnh',
+      place: 'Lâm Đồng',
+    });
     expect(options.signer).toEqual({ authority: null, title: 'Chủ tịch', name: 'Nguyễn Văn B' });
     expect(options.recipients).toEqual(['TT Tỉnh ủy', 'TT HĐND tỉnh']);
     expect(exportOptions(EMPTY_OPTIONS, 'csv', true).signer).toBeNull();

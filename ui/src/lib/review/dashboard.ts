@@ -48,11 +48,7 @@ export function countOf(byStatus: readonly StatusCountShape[], status: string): 
  * (`resolvedWithAgency`, summed from per-agency counts); otherwise it was settled on the spot,
  * since `resolved` is reached only from `answered_on_site` or `answered`.
  */
-export function headline(
-  byStatus: readonly StatusCountShape[],
-  overdue: number,
-  resolvedWithAgency: number,
-): Headline {
+export function headline(byStatus: readonly StatusCountShape[], overdue: number, resolvedWithAgency: number): Headline {
   let total = 0;
   let inWriting = 0;
   for (const { status, count } of byStatus) {

@@ -47,7 +47,10 @@ describe('dialogue form', () => {
 
   it('reports every problem at once, with the backend codes', () => {
     const cases: [Partial<DialogueForm>, Record<string, string>][] = [
-      [{ title: '  ', locality: '' }, { title: 'required', locality: 'required' }],
+      [
+        { title: '  ', locality: '' },
+        { title: 'required', locality: 'required' },
+      ],
       [{ date: '' }, { starts_at: 'required' }],
       [{ date: '2026-02-31' }, { starts_at: 'out_of_range' }],
       [{ plan_issued_on: '2026-12-16' }, { plan_issued_on: 'inconsistent' }],

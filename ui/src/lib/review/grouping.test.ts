@@ -15,8 +15,7 @@ function row(id: string, over: Partial<GroupableRow> = {}): GroupableRow {
   };
 }
 
-const named = (locality: string | null) =>
-  ({ type: 'named', name: 'Nguyễn Văn An', locality, phone: null }) as const;
+const named = (locality: string | null) => ({ type: 'named', name: 'Nguyễn Văn An', locality, phone: null }) as const;
 
 const dialogues: Record<string, string> = { d1: 'Xã Bắc Bình', d2: 'Phường Ba Đình' };
 

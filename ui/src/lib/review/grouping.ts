@@ -10,18 +10,11 @@
 export type GroupBy = 'topic' | 'citizen_locality' | 'dialogue_locality' | 'agency';
 
 /** Every grouping, in the order the switch shows them. */
-export const GROUP_BYS: readonly GroupBy[] = [
-  'topic',
-  'citizen_locality',
-  'dialogue_locality',
-  'agency',
-];
+export const GROUP_BYS: readonly GroupBy[] = ['topic', 'citizen_locality', 'dialogue_locality', 'agency'];
 
 /** Who raised a question, as a list row carries it (`null` when this role may not see it). */
 export type CitizenShape =
-  | { type: 'anonymous' }
-  | { type: 'named'; name: string; locality: string | null; phone: string | null }
-  | null;
+  { type: 'anonymous' } | { type: 'named'; name: string; locality: string | null; phone: string | null } | null;
 
 /** The fields of a question row that grouping reads. */
 export interface GroupableRow {

@@ -4,12 +4,7 @@
  */
 
 /** The question statuses from which a question may be assigned (or reassigned) to an agency. */
-export const ASSIGNABLE = new Set<string>([
-  'received',
-  'needs_written_answer',
-  'assigned',
-  'reopened',
-]);
+export const ASSIGNABLE = new Set<string>(['received', 'needs_written_answer', 'assigned', 'reopened']);
 
 /** The statuses from which a question may be merged into another as a duplicate. */
 export const MERGEABLE = new Set<string>(['received', 'needs_written_answer', 'assigned']);
@@ -26,11 +21,7 @@ export function toggle(selection: ReadonlySet<string>, id: string): Set<string> 
 }
 
 /** Selects (`on`) or unselects every id in `ids`. */
-export function setMany(
-  selection: ReadonlySet<string>,
-  ids: Iterable<string>,
-  on: boolean,
-): Set<string> {
+export function setMany(selection: ReadonlySet<string>, ids: Iterable<string>, on: boolean): Set<string> {
   const next = new Set(selection);
   for (const id of ids) {
     if (on) next.add(id);
@@ -40,10 +31,7 @@ export function setMany(
 }
 
 /** How much of a group is selected, for its tri-state checkbox. */
-export function groupState(
-  selection: ReadonlySet<string>,
-  ids: readonly string[],
-): 'none' | 'some' | 'all' {
+export function groupState(selection: ReadonlySet<string>, ids: readonly string[]): 'none' | 'some' | 'all' {
   let count = 0;
   for (const id of ids) if (selection.has(id)) count += 1;
   if (count === 0) return 'none';

@@ -65,7 +65,12 @@ describe('writtenAnswer', () => {
       writtenAnswer({ answered_by: ' ', document_number: '', document_date: '', content: '\n' }, null, '2026-11-27'),
     ).toEqual({
       ok: false,
-      problems: { answered_by: 'required', document_number: 'required', document_date: 'required', content: 'required' },
+      problems: {
+        answered_by: 'required',
+        document_number: 'required',
+        document_date: 'required',
+        content: 'required',
+      },
     });
     expect(writtenAnswer({ ...form, document_date: '2026-11-28' }, null, '2026-11-27')).toEqual({
       ok: false,
