@@ -795,6 +795,35 @@ describe('behaviour', () => {
     }
   });
 
+  test('the support report: copied from the sync screen, with the device and its sync, and no citizen details', async () => {
+    const s = await session(SIZES.tablet);
+    const { page } = s;
+    try {
+      await loadApp(page, 'secretariat');
+      await go(page, '#/sync', '[data-testid="sync-diagnostics"]');
+      await tap(page.getByTestId('sync-diagnostics'));
+      const box = page.getByTestId('sync-diagnostics-text');
+      await box.waitFor({ state: 'visible', timeout: MOCK_TIMEOUT });
+      const text = await box.inputValue();
+      assert.match(text, /^schema: \d+$/m, 'the schema version');
+      assert.match(text, /role secretariat/, 'the role');
+      assert.match(text, /^status: unsent \d+ refused \d+/m, 'where the sync stands');
+      await page.getByTestId('sync-diagnostics-state').waitFor({ state: 'visible', timeout: MOCK_TIMEOUT });
+      // Whatever the questions on this device say of their citizens stays out of the report.
+      const questions = await allQuestions(page);
+      const named = questions.filter((q) => q.citizen && q.citizen.name);
+      assert.ok(named.length > 0, 'the scenario has named citizens to leave out');
+      for (const q of named) {
+        assert.ok(!text.includes(q.citizen.name), `the report names ${q.citizen.name}`);
+        if (q.citizen.phone) assert.ok(!text.includes(q.citizen.phone), `the report holds ${q.citizen.phone}`);
+      }
+      await page.screenshot({ path: shotPath(SIZES.tablet.name, 'sync-diagnostics') });
+      await assertNoProblems(s, 'sync diagnostics');
+    } finally {
+      await s.close();
+    }
+  });
+
   test('Vietnamese by default; English in settings changes the navigation', async () => {
     const s = await session(SIZES.tablet);
     const { page } = s;
