@@ -576,7 +576,11 @@ fn the_module_reader_finds_a_cycle() {
 /// a change in how commands are listed changes only this.
 fn registered_commands(root: &Path) -> BTreeSet<String> {
     let text = strip_comments(&read(
-        &root.join("crates").join("core").join("src").join("commands.rs"),
+        &root
+            .join("crates")
+            .join("core")
+            .join("src")
+            .join("commands.rs"),
     ));
     let start = text
         .find("macro_rules! app_commands")
