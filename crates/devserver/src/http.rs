@@ -18,13 +18,37 @@ use futures_util::Stream;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use townhall_core::app::CommandError;
-use townhall_core::{Clock, SystemClock};
+use townhall_core::{Clock, Randomness, SystemClock, SystemRandom};
 use townhall_domain::Role;
 use townhall_testkit::server::TestServer;
 
 use crate::scenario::{AGENCY, Templates};
 use crate::session::Session;
 use townhall_domain::ErrorCode;
+
+/// How many sessions stay open: the oldest is closed when another opens.
+pub const MAX_SESSIONS: usize = 32;
+
+/// The open sessions, by id, and the order they were opened in.
+#[derive(Default)]
+struct Sessions {
+    by_id: HashMap<String, Arc<Session>>,
+    order: std::collections::VecDeque<String>,
+}
+
+impl Sessions {
+    fn insert(&mut self, id: String, session: Arc<Session>) {
+        self.by_id.insert(id, session);
+    }
+
+    fn remove(&mut self, id: &str) {
+        self.by_id.remove(id);
+    }
+
+    fn get(&self, id: &str) -> Option<&Arc<Session>> {
+        self.by_id.get(id)
+    }
+}
 
 /// What every route shares.
 #[derive(Clone)]
@@ -33,7 +57,7 @@ pub struct DevServer {
 }
 
 struct Inner {
-    sessions: Mutex<HashMap<String, Arc<Session>>>,
+    sessions: Mutex<Sessions>,
     templates: Templates,
     enrolment: Option<Arc<TestServer>>,
     dist: PathBuf,
@@ -45,13 +69,27 @@ impl DevServer {
     pub fn new(dist: PathBuf, csp: String, enrolment: Option<Arc<TestServer>>) -> Self {
         Self {
             inner: Arc::new(Inner {
-                sessions: Mutex::new(HashMap::new()),
+                sessions: Mutex::new(Sessions::default()),
                 templates: Templates::default(),
                 enrolment,
                 dist,
                 csp,
             }),
         }
+    }
+
+    /// Builds the slowest scenario (`big`) on a thread of its own, so its first page does not
+    /// wait for 10,000 captures; pages of other scenarios are served meanwhile.
+    pub fn prebuild_big(&self) {
+        let server = self.clone();
+        std::thread::spawn(move || {
+            if let Err(error) = server.inner.templates.prebuild("big", SystemClock.now()) {
+                #[allow(clippy::print_stderr, reason = "a development server's console")]
+                {
+                    eprintln!("building the big scenario failed: {error:#}");
+                }
+            }
+        });
     }
 
     /// The routes.
@@ -144,9 +182,17 @@ async fn open_session(
         .map_err(bad_request)?
     };
     let session = built.map_err(|e| bad_request(format!("{e:#}")))?;
-    let id = format!("{:016x}", rand::random::<u64>());
+    let id = format!("{:016x}", SystemRandom.next_u64());
     if let Ok(mut sessions) = server.inner.sessions.lock() {
         sessions.insert(id.clone(), Arc::new(session));
+        sessions.order.push_back(id.clone());
+        // A test suite opens hundreds of pages one after another; only the newest few are
+        // still in use, and each open replica holds connections, files and an index thread.
+        while sessions.order.len() > MAX_SESSIONS {
+            if let Some(oldest) = sessions.order.pop_front() {
+                sessions.remove(&oldest);
+            }
+        }
     }
     Ok(Json(json!({ "session": id, "scenario": body.scenario })))
 }

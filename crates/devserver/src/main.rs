@@ -46,7 +46,9 @@ fn main() -> Result<()> {
             .await
             .with_context(|| format!("listening on {listen}"))?;
         println!("listening on http://{}", listener.local_addr()?);
-        let app = DevServer::new(dist, csp, Some(enrolment)).router();
+        let server = DevServer::new(dist, csp, Some(enrolment));
+        server.prebuild_big();
+        let app = server.router();
         axum::serve(listener, app).await?;
         Ok(())
     })

@@ -65,8 +65,11 @@ pub const DEMO: usize = 100;
 /// Templates built so far, by scenario; each a folder holding a closed replica's files.
 #[derive(Default)]
 pub struct Templates {
-    built: Mutex<HashMap<String, Arc<tempfile::TempDir>>>,
+    built: Mutex<HashMap<String, Arc<Slot>>>,
 }
+
+/// One scenario's template, once built.
+type Slot = Mutex<Option<Arc<tempfile::TempDir>>>;
 
 impl Templates {
     /// A new session of `scenario` at `now`.
@@ -93,20 +96,32 @@ impl Templates {
         Ok(Session::open(dir, clock, switches)?)
     }
 
+    /// Builds `scenario`'s template now, so the first page that asks for it does not wait.
+    pub fn prebuild(&self, scenario: &str, now: DateTime<Utc>) -> Result<()> {
+        self.template(scenario, now).map(drop)
+    }
+
     fn template(&self, scenario: &str, now: DateTime<Utc>) -> Result<Arc<tempfile::TempDir>> {
-        // Built under the lock: two pages asking for `big` at once build it once.
-        let mut built = self
-            .built
+        // Each scenario is built under a lock of its own: two pages asking for `big` at once
+        // build it once, and a page of another scenario does not wait for it.
+        let slot = {
+            let mut built = self
+                .built
+                .lock()
+                .map_err(|_| anyhow::anyhow!("the templates lock was poisoned"))?;
+            Arc::clone(built.entry(scenario.to_owned()).or_default())
+        };
+        let mut slot = slot
             .lock()
-            .map_err(|_| anyhow::anyhow!("the templates lock was poisoned"))?;
-        if let Some(dir) = built.get(scenario) {
+            .map_err(|_| anyhow::anyhow!("the {scenario} template's lock was poisoned"))?;
+        if let Some(dir) = &*slot {
             return Ok(Arc::clone(dir));
         }
         let dir = tempfile::tempdir()?;
         build(scenario, &dir.path().join("replica.sqlite3"), now)
             .with_context(|| format!("building the {scenario} scenario"))?;
         let dir = Arc::new(dir);
-        built.insert(scenario.to_owned(), Arc::clone(&dir));
+        *slot = Some(Arc::clone(&dir));
         Ok(dir)
     }
 }
