@@ -93,6 +93,34 @@ pub fn sync_now(rt: &tokio::runtime::Runtime, device: &Device) -> SyncReport {
     try_sync(rt, device).expect("sync")
 }
 
+/// Makes the server refuse one of `recorder`'s changes: the secretariat merges question `id`
+/// (synced to both) into a capture of its own while the recorder, offline, marks it answered
+/// on the spot. Returns the recorder's sync that carries the refused change.
+pub fn refuse_an_on_site_answer(
+    rt: &tokio::runtime::Runtime,
+    secretariat: &Device,
+    recorder: &Device,
+    dialogue: DialogueId,
+    id: QuestionId,
+    rng: &mut StdRng,
+) -> SyncReport {
+    let other = capture(secretariat, dialogue, rng, 2);
+    secretariat
+        .replica
+        .lock()
+        .expect("the replica lock")
+        .merge_duplicate(id, other)
+        .expect("a merge");
+    recorder
+        .replica
+        .lock()
+        .expect("the replica lock")
+        .change_status(id, QuestionStatus::AnsweredOnSite, "")
+        .expect("an on-site answer");
+    sync_now(rt, secretariat);
+    sync_now(rt, recorder)
+}
+
 /// What a replica says about each question that every role sees alike: number, content,
 /// status, answers, assignments and status events.
 pub type Snapshot = BTreeMap<

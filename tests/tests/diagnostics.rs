@@ -11,9 +11,9 @@ use rand::rngs::StdRng;
 use townhall_core::CaptureInput;
 use townhall_core::diagnostics::{AppFacts, LogFile, report};
 use townhall_domain::validate::{CitizenInput, QuestionInput};
-use townhall_domain::{QuestionKind, QuestionStatus, Role};
+use townhall_domain::{QuestionKind, Role};
 use townhall_testkit::server::TestServer;
-use townhall_tests::devices::{capture, dialogue, enrol, runtime, sync_now};
+use townhall_tests::devices::{dialogue, enrol, refuse_an_on_site_answer, runtime, sync_now};
 
 /// The device's log tells support what the sync did (enrolment, migrations, syncs, a change
 /// the server refused) and the report a user copies carries it, while neither holds the
@@ -54,21 +54,9 @@ fn the_device_log_and_support_report_say_what_happened_and_nothing_personal() {
         // A change the server refuses: answered on the spot by the recorder, offline, after
         // the secretariat merged the question.
         let mut rng = StdRng::seed_from_u64(5);
-        let other = capture(&secretariat, dialogue, &mut rng, 2);
-        secretariat
-            .replica
-            .lock()
-            .unwrap()
-            .merge_duplicate(id, other)
-            .unwrap();
-        recorder
-            .replica
-            .lock()
-            .unwrap()
-            .change_status(id, QuestionStatus::AnsweredOnSite, "")
-            .unwrap();
-        sync_now(&rt, &secretariat);
-        assert_eq!(sync_now(&rt, &recorder).rejected, 1);
+        let refused =
+            refuse_an_on_site_answer(&rt, &secretariat, &recorder, dialogue, id, &mut rng);
+        assert_eq!(refused.rejected, 1);
         let replica = recorder.replica.lock().unwrap();
         let facts = AppFacts {
             app_version: "test".to_owned(),

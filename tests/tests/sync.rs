@@ -18,8 +18,8 @@ use townhall_domain::validate::{AssignmentInput, QuestionInput};
 use townhall_domain::{QuestionKind, QuestionStatus, Role};
 use townhall_testkit::server::TestServer;
 use townhall_tests::devices::{
-    Device, capture, dialogue, enrol, enrol_agency, enrol_with_clock, runtime, snapshot, sync_now,
-    today,
+    Device, capture, dialogue, enrol, enrol_agency, enrol_with_clock, refuse_an_on_site_answer,
+    runtime, snapshot, sync_now, today,
 };
 
 fn converge(devices: usize, seed: u64) {
@@ -182,21 +182,7 @@ fn a_status_change_the_server_refuses_is_reported_and_corrected() {
     sync_now(&rt, &recorder);
     sync_now(&rt, &secretariat);
     // The secretariat merges it while the recorder, offline, answers it on the spot.
-    let other = capture(&secretariat, dialogue, &mut rng, 2);
-    secretariat
-        .replica
-        .lock()
-        .unwrap()
-        .merge_duplicate(id, other)
-        .unwrap();
-    recorder
-        .replica
-        .lock()
-        .unwrap()
-        .change_status(id, QuestionStatus::AnsweredOnSite, "")
-        .unwrap();
-    sync_now(&rt, &secretariat);
-    let report = sync_now(&rt, &recorder);
+    let report = refuse_an_on_site_answer(&rt, &secretariat, &recorder, dialogue, id, &mut rng);
     assert_eq!(report.rejected, 1);
     let replica = recorder.replica.lock().unwrap();
     let rejected = replica.rejected_mutations().unwrap();
